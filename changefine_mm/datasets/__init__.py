@@ -1,0 +1,14 @@
+from .cd_dataset import CDDataset, DatasetLayoutError
+from .cdd import CDDDataset
+from .dsifn import DSIFNDataset
+from .levir_cd import LEVIRCDDataset, LEVIRCDPlusDataset
+from .s2looking import S2LookingDataset
+from .sysu_cd import SYSUCDDataset
+from .transforms import *  # noqa: F401,F403
+from .whu_cd import WHUCDDataset
+
+__all__ = [
+    'CDDataset', 'DatasetLayoutError', 'CDDDataset', 'DSIFNDataset',
+    'LEVIRCDDataset', 'LEVIRCDPlusDataset', 'S2LookingDataset',
+    'SYSUCDDataset', 'WHUCDDataset'
+]

@@ -1,0 +1,3 @@
+from .feature_fusion import FeatureFusionNeck
+
+__all__ = ['FeatureFusionNeck']

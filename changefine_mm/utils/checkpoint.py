@@ -1,0 +1,176 @@
+"""Checkpoint loading rules: safe by default on torch >= 2.6.
+
+Rules (documented in ``docs/checkpoints.md``):
+
+1. Every checkpoint file is first loaded with ``torch.load(weights_only=True)``,
+   which cannot execute code. This covers third-party weights (``load_from``,
+   ``init_cfg=dict(type='Pretrained')``, the SAM/CLIP loaders) and, thanks to
+   :class:`~changefine_mm.engine.SafeCheckpointHook`, the checkpoints that our
+   own training runs write (their ``HistoryBuffer`` and numpy objects are
+   stored as plain data and restored on resume).
+2. A file that needs full unpickling is refused with a :class:`CheckpointError`
+   that explains why, unless the user opted in: ``--trust-checkpoint`` on the
+   tools, ``CHANGEFINE_MM_TRUST_CHECKPOINTS=1`` in the environment, or
+   ``trust=True`` in Python.
+3. A truncated or non-PyTorch file gives a :class:`CheckpointError` naming
+   the file, never a bare ``zipfile``/``pickle`` traceback.
+
+:func:`register_safe_local_loader` makes mmengine's ``CheckpointLoader`` use
+these rules for local paths, so the Runner's ``load_from``/``resume`` and
+``mmengine.runner.load_checkpoint`` follow them too.
+"""
+import os
+import os.path as osp
+import pickle
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+TRUST_ENV = 'CHANGEFINE_MM_TRUST_CHECKPOINTS'
+_HISTORY_KEY = '__history_buffer__'
+_NDARRAY_KEY = '__ndarray__'
+_trust_all = False
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file cannot be (safely) loaded."""
+
+
+def set_checkpoint_trust(trust: bool) -> None:
+    """Allow (or forbid again) full unpickling of every checkpoint file.
+
+    Args:
+        trust (bool): True to load files that ``weights_only`` refuses.
+    """
+    global _trust_all
+    _trust_all = bool(trust)
+
+
+def _trusted(trust: Optional[bool]) -> bool:
+    if trust is not None:
+        return trust
+    return _trust_all or os.environ.get(TRUST_ENV, '') == '1'
+
+
+def load_checkpoint_file(filename: str,
+                         map_location: Any = 'cpu',
+                         trust: Optional[bool] = None) -> Any:
+    """Load a checkpoint file under the rules of this module.
+
+    Args:
+        filename (str): Path of the file.
+        map_location: Passed to :func:`torch.load`. Defaults to 'cpu' so
+            that GPU-saved files load on CPU-only machines.
+        trust (bool, optional): Allow full unpickling for this file. None
+            defers to :func:`set_checkpoint_trust` and the environment.
+
+    Returns:
+        The loaded object (usually a dict).
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        CheckpointError: If the file is unreadable, truncated, not a torch
+            file, or needs full unpickling without trust.
+    """
+    filename = osp.expanduser(str(filename))
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file not found: {filename}')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as err:
+        if 'Weights only load failed' not in str(err):
+            raise _unreadable(filename, err) from err
+        if not _trusted(trust):
+            raise CheckpointError(
+                f'{filename} holds Python objects besides tensors, so it '
+                'cannot be loaded safely with weights_only=True; loading it '
+                'fully could execute code stored in the file. Only if you '
+                'trust its origin, pass --trust-checkpoint to the tool (or '
+                f'set {TRUST_ENV}=1). First objects refused: '
+                f'{_first_line(err)}') from err
+        warnings.warn(f'fully unpickling trusted checkpoint {filename}')
+    except (RuntimeError, EOFError, OSError, ValueError) as err:
+        raise _unreadable(filename, err) from err
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=False)
+    except Exception as err:  # noqa: BLE001 - any failure means unreadable
+        raise _unreadable(filename, err) from err
+
+
+def _first_line(err: Exception) -> str:
+    for line in str(err).splitlines():
+        if 'GLOBAL' in line or 'Unsupported' in line:
+            return line.strip()
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
+def _unreadable(filename: str, err: Exception) -> CheckpointError:
+    return CheckpointError(
+        f'cannot read checkpoint {filename}: it is truncated, corrupt or not '
+        f'a PyTorch checkpoint ({type(err).__name__}: {_first_line(err)})')
+
+
+def register_safe_local_loader() -> None:
+    """Route mmengine's loading of local paths through our rules."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_local(filename, map_location=None):
+        return load_checkpoint_file(filename, map_location=map_location)
+
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local,
+                                     force=True)
+
+
+def to_plain_data(obj: Any) -> Any:
+    """Convert mmengine/numpy objects so ``weights_only`` can load them.
+
+    ``HistoryBuffer`` and numpy arrays become tagged dicts that
+    :func:`from_plain_data` turns back; numpy scalars become Python
+    numbers.
+
+    Args:
+        obj: A checkpoint or any part of it.
+
+    Returns:
+        The same structure with only plain data and tensors.
+    """
+    from mmengine.logging import HistoryBuffer
+    if isinstance(obj, HistoryBuffer):
+        logs, counts = obj.data
+        return {_HISTORY_KEY: dict(log_history=logs.tolist(),
+                                   count_history=counts.tolist(),
+                                   max_length=obj.max_length)}
+    if isinstance(obj, np.ndarray):
+        return {_NDARRAY_KEY: torch.from_numpy(np.ascontiguousarray(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return type(obj)((k, to_plain_data(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, '_fields'):
+        return type(obj)(to_plain_data(v) for v in obj)
+    return obj
+
+
+def from_plain_data(obj: Any) -> Any:
+    """Inverse of :func:`to_plain_data`.
+
+    Args:
+        obj: Loaded checkpoint data.
+
+    Returns:
+        The structure with ``HistoryBuffer`` and numpy arrays restored.
+    """
+    from mmengine.logging import HistoryBuffer
+    if isinstance(obj, dict):
+        if set(obj) == {_HISTORY_KEY}:
+            return HistoryBuffer(**obj[_HISTORY_KEY])
+        if set(obj) == {_NDARRAY_KEY}:
+            return obj[_NDARRAY_KEY].numpy()
+        return type(obj)((k, from_plain_data(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, '_fields'):
+        return type(obj)(from_plain_data(v) for v in obj)
+    return obj
