@@ -81,7 +81,9 @@ def load_checkpoint_file(filename: str,
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except pickle.UnpicklingError as err:
-        if 'Weights only load failed' not in str(err):
+        # Only a refused *global* means "valid file with Python objects";
+        # other weights_only errors (bad opcodes) mean a damaged file.
+        if 'Unsupported global' not in str(err):
             raise _unreadable(filename, err) from err
         if not _trusted(trust):
             raise CheckpointError(
@@ -103,8 +105,8 @@ def load_checkpoint_file(filename: str,
 
 def _first_line(err: Exception) -> str:
     for line in str(err).splitlines():
-        if 'GLOBAL' in line or 'Unsupported' in line:
-            return line.strip()
+        if 'Unsupported' in line:
+            return line.strip().split('. Please use')[0]
     return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 

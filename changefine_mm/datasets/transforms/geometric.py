@@ -23,9 +23,10 @@ class MultiImgRandomCrop(BaseTransform):
 
     Args:
         crop_size (int | tuple[int, int]): (height, width) of the crop.
-        cat_max_ratio (float): Redraw (up to 10 times) while one class
-            covers more than this fraction of the crop (ignore pixels
-            excluded). 1.0 disables the check.
+        cat_max_ratio (float): Redraw (up to 10 times) while the crop
+            holds a single class or one class covers at least this fraction
+            of it (ignore pixels excluded), as mmseg does. 1.0 disables the
+            check.
         ignore_index (int): Label value not counted by ``cat_max_ratio``.
     """
 
@@ -50,7 +51,7 @@ class MultiImgRandomCrop(BaseTransform):
     def _too_uniform(self, label: np.ndarray) -> bool:
         values, counts = np.unique(label, return_counts=True)
         counts = counts[values != self.ignore_index]
-        return len(counts) > 1 and counts.max() / counts.sum(
+        return len(counts) < 2 or counts.max() / counts.sum(
         ) >= self.cat_max_ratio
 
     def transform(self, results: dict) -> dict:

@@ -2,6 +2,7 @@
 from typing import List, Optional
 
 import torch
+from mmengine.config import ConfigDict
 from mmengine.registry import DefaultScope
 from mmseg.models.segmentors import EncoderDecoder
 
@@ -29,6 +30,10 @@ class BiTemporalEncoderDecoder(EncoderDecoder):
                  neck: Optional[dict] = None,
                  backbone_inchannels: int = 3,
                  **kwargs) -> None:
+        # mmseg reads train/test settings as attributes (test_cfg.mode).
+        for key in ('train_cfg', 'test_cfg'):
+            if isinstance(kwargs.get(key), dict):
+                kwargs[key] = ConfigDict(kwargs[key])
         # mmseg builds sub-modules with its own registry; building inside
         # our scope lets it find our modules as well as mmseg's.
         with DefaultScope.overwrite_default_scope('changefine_mm'):
