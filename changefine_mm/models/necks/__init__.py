@@ -1,3 +1,4 @@
+from .cpfm_neck import CPFMNeck
 from .feature_fusion import FeatureFusionNeck
 
-__all__ = ['FeatureFusionNeck']
+__all__ = ['CPFMNeck', 'FeatureFusionNeck']
