@@ -1,0 +1,3 @@
+from .prompt_change_decoder import PromptChangeDecoder
+
+__all__ = ['PromptChangeDecoder']

@@ -1,0 +1,5 @@
+from .changefine_loss import ChangeFineLoss
+from .focal_dice import FocalDiceLoss
+from .hard_sample_contrast_loss import HardSampleContrastLoss
+
+__all__ = ['ChangeFineLoss', 'FocalDiceLoss', 'HardSampleContrastLoss']

@@ -1,7 +1,9 @@
 """Mlp: Linear-GELU-Linear with ChangeFine's choice of regulariser."""
 from typing import Optional
 
-from timm.layers import DropPath
+# mmcv's DropPath draws torch.rand like the official helper (timm's uses
+# bernoulli_), so seeded runs reproduce the official keep masks.
+from mmcv.cnn.bricks.drop import DropPath
 from timm.layers import Mlp as TimmMlp
 from torch import nn
 
