@@ -1,0 +1,1 @@
+"""ChangeCLIP project: see README.md."""

@@ -1,0 +1,21 @@
+"""ChangeCLIP modules, registered in the ``changefine_mm`` scope on import.
+
+Configs load them with ``custom_imports = dict(imports=[
+'projects.changeclip.changeclip'], allow_failed_imports=False)``.
+"""
+from .change_clip import ChangeCLIP
+from .clip_prompt_dataset import CLIPPromptDataset
+from .clip_resnet_with_attention import CLIPResNetWithAttention
+from .clip_text_context_encoder import CLIPTextContextEncoder
+from .clip_vision_transformer import CLIPVisionTransformer
+from .clip_zero_shot_classifier import CLIPZeroShotClassifier
+from .context_decoder import ContextDecoder
+from .cosine_change_gate import CosineChangeGate
+from .swin_text_decode import SwinTextDecode
+
+__all__ = [
+    'ChangeCLIP', 'CLIPPromptDataset', 'CLIPResNetWithAttention',
+    'CLIPTextContextEncoder', 'CLIPVisionTransformer',
+    'CLIPZeroShotClassifier', 'ContextDecoder', 'CosineChangeGate',
+    'SwinTextDecode'
+]

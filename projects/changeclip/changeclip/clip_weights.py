@@ -1,0 +1,114 @@
+"""Loading one tower of a CLIP checkpoint and resizing positional embeddings.
+
+The backbones and the text encoder of ChangeCLIP each take half of a CLIP
+checkpoint: the image tower (``visual.*`` keys) or the text tower (the
+top-level keys). The file is read by
+:func:`changefine_mm.models.utils.clip_loading.read_clip_state_dict`, so
+OpenAI's TorchScript releases, OpenAI-layout state dicts and open_clip
+checkpoints all work, from local files only.
+"""
+from typing import Dict, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from changefine_mm.models.utils.clip_loading import read_clip_state_dict
+
+VISUAL_PREFIX = 'visual.'
+# Entries of a CLIP state dict that belong to neither tower.
+_JOINT_KEYS = ('logit_scale', 'logit_bias')
+
+
+def read_clip_tower(checkpoint: str, tower: str) -> Dict[str, torch.Tensor]:
+    """The weights of one CLIP tower, keyed as in the tower module.
+
+    Args:
+        checkpoint (str): Local CLIP checkpoint file.
+        tower (str): 'visual' (keys lose their ``visual.`` prefix) or
+            'text' (all top-level keys but ``logit_scale``).
+
+    Returns:
+        dict[str, Tensor]: The tower's weights in float32.
+    """
+    if tower not in ('visual', 'text'):
+        raise ValueError(f"tower must be 'visual' or 'text', got {tower!r}")
+    state_dict = read_clip_state_dict(checkpoint)
+    if tower == 'visual':
+        picked = {
+            k[len(VISUAL_PREFIX):]: v
+            for k, v in state_dict.items() if k.startswith(VISUAL_PREFIX)
+        }
+    else:
+        picked = {
+            k: v
+            for k, v in state_dict.items()
+            if not k.startswith(VISUAL_PREFIX) and k not in _JOINT_KEYS
+        }
+    return {
+        k: v.float() if v.is_floating_point() else v
+        for k, v in picked.items()
+    }
+
+
+def load_tower(module: nn.Module,
+               weights: Dict[str, torch.Tensor],
+               source: str,
+               own_keys: Sequence[str] = ()) -> None:
+    """Copy CLIP tower weights into a module, refusing partial matches.
+
+    Args:
+        module (nn.Module): The tower (a subclass of an open_clip tower).
+        weights (dict[str, Tensor]): From :func:`read_clip_tower`.
+        source (str): The checkpoint file, for error messages.
+        own_keys (sequence[str]): Prefixes of the module's parameters that
+            are not CLIP's (e.g. ChangeCLIP's FPN adapters); they keep
+            their initialisation.
+    """
+    expected = {
+        k: v
+        for k, v in module.state_dict().items()
+        if not k.startswith(tuple(own_keys))
+        and not k.endswith('num_batches_tracked')
+    }
+    missing = [k for k in expected if k not in weights]
+    wrong = [
+        f'{k}: file {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items()
+        if k in weights and weights[k].shape != v.shape
+    ]
+    if missing or wrong:
+        raise ValueError(
+            f'{source} does not fit {type(module).__name__}: '
+            f'missing {missing[:6]}{" ..." if len(missing) > 6 else ""}; '
+            f'shape mismatches {wrong[:6]}. Check the tower dimensions in '
+            'the config against the checkpoint.')
+    module.load_state_dict({k: weights[k] for k in expected}, strict=False)
+
+
+def interpolate_pos_embed(pos_embed: torch.Tensor,
+                          size: Tuple[int, int]) -> torch.Tensor:
+    """Resize a (1 + g*g, C) positional embedding to a (h, w) grid.
+
+    The first row (class or mean token) is kept; the square grid of the
+    others is resized bilinearly, as DenseCLIP and ChangeCLIP do.
+
+    Args:
+        pos_embed (Tensor): (1 + g*g, C) embedding.
+        size (tuple[int, int]): Target grid (h, w).
+
+    Returns:
+        Tensor: (1 + h*w, C) embedding.
+    """
+    cls_pos, spatial = pos_embed[:1], pos_embed[1:]
+    grid = round(spatial.shape[0]**0.5)
+    if grid * grid != spatial.shape[0]:
+        raise ValueError(f'positional embedding of {spatial.shape[0]} '
+                         'spatial tokens is not a square grid')
+    if (grid, grid) == tuple(size):
+        return pos_embed
+    channels = spatial.shape[1]
+    spatial = spatial.reshape(1, grid, grid, channels).permute(0, 3, 1, 2)
+    spatial = F.interpolate(spatial, size=size, mode='bilinear')
+    spatial = spatial.reshape(channels, -1).permute(1, 0)
+    return torch.cat([cls_pos, spatial], dim=0)

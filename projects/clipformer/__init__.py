@@ -1,0 +1,1 @@
+"""CLIPFormer project: see README.md."""

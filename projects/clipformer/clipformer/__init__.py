@@ -1,0 +1,17 @@
+"""CLIPFormer modules, registered in the ``changefine_mm`` scope on import.
+
+CLIPFormer is ChangeCLIP with a Swin backbone, a difference pyramid and
+cross-shaped window decoder blocks; its configs import both projects::
+
+    custom_imports = dict(
+        imports=['projects.changeclip.changeclip',
+                 'projects.clipformer.clipformer'],
+        allow_failed_imports=False)
+"""
+from .clip_swin_with_attention import CLIPSwinWithAttention
+from .cross_shaped_window_block import CrossShapedWindowBlock
+from .difference_pyramid import DifferencePyramid
+
+__all__ = [
+    'CLIPSwinWithAttention', 'CrossShapedWindowBlock', 'DifferencePyramid'
+]
