@@ -1,0 +1,3 @@
+# FC-EF in the LEVIR-CD comparison (README.md): its LEVIR-CD config already
+# uses the shared data pipeline, ChangeMetric and the 40k schedule.
+_base_ = ['../fcsn/fc_ef_256x256_40k_levircd.py']

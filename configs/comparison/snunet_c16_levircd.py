@@ -1,0 +1,3 @@
+# SNUNet-c16 in the LEVIR-CD comparison (README.md): its LEVIR-CD config already
+# uses the shared data pipeline, ChangeMetric and the 40k schedule.
+_base_ = ['../snunet/snunet_c16_256x256_40k_levircd.py']

@@ -1,0 +1,6 @@
+# FC-EF on DSIFN-CD: the dataset's standard pipeline, 40k
+# iterations.
+_base_ = [
+    '../_base_/models/fc_ef.py', '../_base_/datasets/dsifn.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
+]
