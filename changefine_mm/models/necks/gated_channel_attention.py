@@ -1,7 +1,7 @@
 """GatedChannelAttention: within-head channel gating with a learnable
 scalar on the residual branch."""
 import torch
-from timm.layers import DropPath
+from mmcv.cnn.bricks.drop import DropPath
 from torch import Tensor, nn
 
 
