@@ -16,56 +16,52 @@ from .multi_mask_decoder import MultiMaskDecoder
 MODES = ('official', 'paper')
 INPUT_KEYS = ('dense_embed', 'text_from', 'text_to')
 
-# Official (whudk/ChangeFine) top-level state_dict names owned by this head
-# and by its loss, mapped to their place relative to the head.
-_OFFICIAL_PREFIXES = {
-    'decoder.': 'decoder.',
-    'embed_text.': 'embed_text.',
-    'aux_head.': 'aux_head.',
-    'pe_encoder.': 'pe_encoder.',
-}
-_OFFICIAL_NAMES = {
+# Official (whudk/ChangeFine) state_dict names owned by this head and its
+# loss. The head keeps the official sub-module names; the memory bank lives
+# in the loss.
+OFFICIAL_PREFIXES = ('decoder.', 'embed_text.', 'aux_head.', 'pe_encoder.')
+OFFICIAL_NAMES = {
     'alpha': 'alpha',
     'mem_queue': 'loss_decode.contrast.mem_queue',
     'mem_queue_ptr': 'loss_decode.contrast.mem_queue_ptr',
 }
-# Official decoder entries that paper mode does not build.
-_PAPER_DROPPED = ('decoder.iou_prediction_head.',
-                  'decoder.output_hypernetworks_mlps.0.')
+# Official decoder entries without effect that paper mode does not build.
+PAPER_DROPPED = ('decoder.iou_prediction_head.',
+                 'decoder.output_hypernetworks_mlps.0.')
 
 
-def official_to_ours(key: str,
-                     prefix: str = 'decode_head.',
-                     mode: str = 'official') -> Optional[str]:
-    """Map an official ChangeFine checkpoint key to this head's key.
+def official_to_ours(key: str, mode: str = 'official') -> Optional[str]:
+    """Map an official ChangeFine state_dict key to this head's key.
 
-    The mapping is prefix-only: the head keeps the official sub-module
-    names (``decoder.*``, ``embed_text.*``, ``aux_head.0.*``,
-    ``pe_encoder.positional_encoding_gaussian_matrix``, ``alpha``); the
-    memory bank (``mem_queue``, ``mem_queue_ptr``) lives in the loss, at
-    ``loss_decode.contrast.*``.
+    The mapping is prefix-only: ``decoder.*``, ``embed_text.*``,
+    ``aux_head.0.*``, ``pe_encoder.positional_encoding_gaussian_matrix`` and
+    ``alpha`` keep their names; the memory bank ``mem_queue`` /
+    ``mem_queue_ptr`` moves to ``loss_decode.contrast.*``. Prefix the result
+    with the head's name in the model (``decode_head.``).
 
     Args:
-        key (str): Official key, without DDP's ``module.``.
-        prefix (str): Where the head sits in the model. Defaults to
-            ``'decode_head.'`` (mmseg's name).
-        mode (str): Head mode; in ``'paper'`` mode the keys of the modules
-            that paper mode does not build map to None.
+        key (str): Official key (without DDP's ``module.``).
+        mode (str): Head mode. In ``'paper'`` mode the IoU head and the
+            slot-0 hypernetwork are not built and map to None.
 
     Returns:
-        str | None: Our key, or None when the key is not owned by this head
-        (other parts of ChangeFine) or not built in ``mode``.
+        str | None: Our key relative to the head, or None for an entry
+        that ``mode`` does not build.
+
+    Raises:
+        ValueError: If the key belongs to another part of ChangeFine.
     """
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-    if mode == 'paper' and key.startswith(_PAPER_DROPPED):
+    if key in OFFICIAL_NAMES:
+        return OFFICIAL_NAMES[key]
+    if not key.startswith(OFFICIAL_PREFIXES):
+        raise ValueError(
+            f'official key {key!r} is not part of the prompt change decoder '
+            f'(prefixes {OFFICIAL_PREFIXES}, names {sorted(OFFICIAL_NAMES)})')
+    if mode == 'paper' and key.startswith(PAPER_DROPPED):
         return None
-    if key in _OFFICIAL_NAMES:
-        return prefix + _OFFICIAL_NAMES[key]
-    for official, ours in _OFFICIAL_PREFIXES.items():
-        if key.startswith(official):
-            return prefix + ours + key[len(official):]
-    return None
+    return key
 
 
 def text_difference(text_from: Tensor,
