@@ -1,0 +1,313 @@
+"""Change detection on files: one pair or two folders of pairs.
+
+GeoTIFFs (.tif/.tiff/.vrt) go through the bounded-memory big-scene path
+(:func:`~changefine_mm.apis.geotiff_inference.predict_geotiff`) and keep
+their georeferencing; other images (PNG, JPEG, ...) are read whole and
+predicted in memory (with sliding windows when larger than the window).
+
+Outputs of a pair named ``NAME`` (pair mode: ``NAME`` is the ``-o`` file):
+
+* mask: ``NAME.tif`` (uint8 0/1, nodata 255) for GeoTIFFs, ``NAME.png``
+  (0/255 for binary models, class indices otherwise) for other images;
+* ``NAME_prob.tif``: float32 probabilities (``prob=True``);
+* ``NAME_overlay.tif``/``.png``: changes painted red on date B
+  (``overlay=True``);
+* polygons (``polygons=...``): a GeoJSON or GeoPackage file.
+"""
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+from mmengine.dist import get_dist_info
+
+from .geo import GEO_SUFFIXES, import_rasterio, is_geotiff, open_raster
+from .geotiff_inference import check_outputs, predict_geotiff
+from .inferencer import NODATA
+from .polygons import FORMATS, polygon_format, write_polygons
+
+IMAGE_SUFFIXES = GEO_SUFFIXES + ('.png', '.jpg', '.jpeg', '.bmp')
+
+
+@dataclass
+class PairJob:
+    """One pair to predict and where its outputs go.
+
+    Attributes:
+        name (str): Pair name (file stem).
+        path_a (str): Date-A image.
+        path_b (str): Date-B image.
+        mask (str): Mask output.
+        prob (str | None): Probability output.
+        overlay (str | None): Overlay output.
+        polygons (str | None): Polygon output.
+    """
+    name: str
+    path_a: str
+    path_b: str
+    mask: str
+    prob: Optional[str] = None
+    overlay: Optional[str] = None
+    polygons: Optional[str] = None
+
+    @property
+    def outputs(self) -> List[Optional[str]]:
+        """Every output path (None when not asked for)."""
+        return [self.mask, self.prob, self.overlay, self.polygons]
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read a whole image in the training band order.
+
+    Args:
+        path (str): Image file; GeoTIFFs are read with rasterio when it is
+            installed (any band count), other files with OpenCV (3 bands).
+
+    Returns:
+        np.ndarray: ``(C, H, W)``, BGR for 3 bands (as
+        ``MultiImgLoadImageFromFile`` gives them).
+    """
+    path = str(path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'input image not found: {path}')
+    if is_geotiff(path):
+        try:
+            import_rasterio()
+        except ImportError:
+            pass  # OpenCV reads plain 3-band TIFFs too
+        else:
+            with open_raster(path) as src:
+                image = src.read()
+            return image[::-1].copy() if len(image) == 3 else image
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f'cannot read {path}: not an image, or corrupt')
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+
+def match_pairs(dir_a: str, dir_b: str) -> List[Tuple[str, str, str]]:
+    """Pair the images of two folders by file name (without suffix).
+
+    Args:
+        dir_a (str): Folder of date-A images.
+        dir_b (str): Folder of date-B images.
+
+    Returns:
+        list[tuple[str, str, str]]: ``(name, path_a, path_b)`` sorted by
+        name.
+
+    Raises:
+        ValueError: Listing names found in only one folder, names used by
+            two files of a folder, or an empty folder.
+    """
+    found = [_images_by_name(d) for d in (dir_a, dir_b)]
+    only_a = sorted(set(found[0]) - set(found[1]))
+    only_b = sorted(set(found[1]) - set(found[0]))
+    problems = []
+    if only_a:
+        problems.append(f'{len(only_a)} image(s) of {dir_a} have no match '
+                        f'in {dir_b}: {", ".join(only_a)}')
+    if only_b:
+        problems.append(f'{len(only_b)} image(s) of {dir_b} have no match '
+                        f'in {dir_a}: {", ".join(only_b)}')
+    if problems:
+        raise ValueError('unmatched names: ' + '; '.join(problems))
+    if not found[0]:
+        raise ValueError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in '
+                         f'{dir_a} and {dir_b}')
+    return [(name, found[0][name], found[1][name])
+            for name in sorted(found[0])]
+
+
+def _images_by_name(folder: str) -> Dict[str, str]:
+    images: Dict[str, str] = {}
+    for entry in sorted(os.listdir(folder)):
+        stem, suffix = osp.splitext(entry)
+        if suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        if stem in images:
+            raise ValueError(f'{folder} has two images named {stem}: '
+                             f'{osp.basename(images[stem])} and {entry}')
+        images[stem] = osp.join(folder, entry)
+    return images
+
+
+def plan_jobs(input_a: str,
+              input_b: str,
+              out: str,
+              prob: bool = False,
+              overlay: bool = False,
+              polygons: Optional[str] = None,
+              polygon_format_name: str = 'geojson') -> List[PairJob]:
+    """Work out the pairs and their output files.
+
+    Args:
+        input_a (str): Date-A image or folder.
+        input_b (str): Date-B image or folder.
+        out (str): Mask file (pair) or output folder (folders).
+        prob (bool): Also write probabilities.
+        overlay (bool): Also write overlays.
+        polygons (str, optional): Polygon file (pair) or folder (folders).
+        polygon_format_name (str): 'geojson' or 'gpkg' (folders only; a
+            polygon file's suffix says its format).
+
+    Returns:
+        list[PairJob]: The jobs.
+    """
+    if osp.isdir(input_a) and osp.isdir(input_b):
+        suffix = f'.{polygon_format_name.lower()}'
+        if suffix not in FORMATS:
+            raise ValueError(f'unknown polygon format {polygon_format_name}')
+        jobs = []
+        for name, path_a, path_b in match_pairs(input_a, input_b):
+            ext = '.tif' if is_geotiff(path_a) else '.png'
+            jobs.append(_job(name, path_a, path_b, osp.join(out, name + ext),
+                             prob, overlay,
+                             polygons and osp.join(polygons, name + suffix)))
+        return jobs
+    for path in (input_a, input_b):
+        if not osp.exists(path):
+            raise FileNotFoundError(f'input not found: {path}')
+    if osp.isdir(input_a) or osp.isdir(input_b):
+        raise ValueError(f'{input_a} and {input_b} must be two image files '
+                         'or two folders')
+    if is_geotiff(input_a) and not is_geotiff(out):
+        raise ValueError(f'GeoTIFF inputs give a GeoTIFF mask: name the '
+                         f'output .tif, not {out}')
+    if polygons is not None:
+        polygon_format(polygons)
+    name = osp.splitext(osp.basename(input_a))[0]
+    return [_job(name, input_a, input_b, out, prob, overlay, polygons)]
+
+
+def _job(name: str, path_a: str, path_b: str, mask: str, prob: bool,
+         overlay: bool, polygons: Optional[str]) -> PairJob:
+    stem = osp.splitext(mask)[0]
+    overlay_ext = '.tif' if is_geotiff(path_a) else '.png'
+    return PairJob(name, path_a, path_b, mask,
+                   prob=stem + '_prob.tif' if prob else None,
+                   overlay=stem + '_overlay' + overlay_ext if overlay else
+                   None,
+                   polygons=polygons)
+
+
+def predict_files(inferencer,
+                  input_a: str,
+                  input_b: str,
+                  out: str,
+                  window: int = 512,
+                  overlap: int = 128,
+                  prob: bool = False,
+                  overlay: bool = False,
+                  polygons: Optional[str] = None,
+                  polygon_format_name: str = 'geojson',
+                  min_area: float = 0.0,
+                  align: bool = False,
+                  overwrite: bool = False,
+                  progress: bool = True,
+                  **scene_options) -> List[PairJob]:
+    """Predict one pair of files or two folders of pairs.
+
+    Under ``torch.distributed`` a single GeoTIFF pair is split by windows
+    over the ranks (rank 0 writes); folders are split by pairs (each rank
+    writes its own pairs).
+
+    Args:
+        inferencer (ChangeInferencer): The model.
+        input_a (str): Date-A image or folder.
+        input_b (str): Date-B image or folder.
+        out (str): Mask file (pair) or output folder (folders).
+        window (int): Window side.
+        overlap (int): Window overlap.
+        prob (bool): Write probabilities.
+        overlay (bool): Write overlays.
+        polygons (str, optional): Polygon file (pair) or folder (folders).
+        polygon_format_name (str): Polygon format for folders.
+        min_area (float): Smallest polygon area (square CRS units).
+        align (bool): Reproject B onto A's grid when grids differ.
+        overwrite (bool): Replace existing outputs.
+        progress (bool): Show progress.
+        **scene_options: ``strip_width``, ``tile``, ``compress``,
+            ``gdal_cache_mb`` of :func:`predict_geotiff`.
+
+    Returns:
+        list[PairJob]: The jobs this rank ran.
+    """
+    jobs = plan_jobs(input_a, input_b, out, prob, overlay, polygons,
+                     polygon_format_name)
+    # Every rank checks every job, so all of them stop on the same error.
+    check_outputs([p for job in jobs for p in job.outputs], overwrite)
+    rank, world = get_dist_info()
+    share_windows = len(jobs) == 1
+    mine = jobs if share_windows else jobs[rank::world]
+    for job in mine:
+        if is_geotiff(job.path_a):
+            _run_geotiff(inferencer, job, window, overlap, min_area, align,
+                         share_windows, progress, scene_options)
+        elif rank == 0 or not share_windows:
+            _run_image(inferencer, job, window, overlap, min_area)
+    return mine
+
+
+def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
+                 min_area: float, align: bool, share_windows: bool,
+                 progress: bool, scene_options: dict) -> None:
+    from .geo import write_overlay
+    predict_geotiff(inferencer, job.path_a, job.path_b, job.mask, job.prob,
+                    window=window, overlap=overlap, align=align,
+                    overwrite=True, share_windows=share_windows,
+                    progress=progress, **scene_options)
+    if share_windows and get_dist_info()[0] != 0:
+        return
+    if job.overlay:
+        write_overlay(job.path_b, job.mask, job.overlay)
+    if job.polygons:
+        write_polygons(job.mask, job.polygons, min_area)
+
+
+def _run_image(inferencer, job: PairJob, window: int, overlap: int,
+               min_area: float) -> None:
+    image_a, image_b = read_image(job.path_a), read_image(job.path_b)
+    inferencer.check_pair([image_a, image_b], job.path_a, job.path_b)
+    if max(image_a.shape[1:]) > window:
+        probs = inferencer.predict_pair(image_a, image_b, window, overlap)
+    else:
+        probs = inferencer.predict_arrays([image_a], [image_b])[0]
+    mask = inferencer.decide(probs)
+    for path in job.outputs:
+        if path is not None and osp.dirname(path):
+            os.makedirs(osp.dirname(path), exist_ok=True)
+    _write_image(job.mask, mask * 255 if len(probs) == 1 else mask)
+    if job.prob:
+        _write_plain_prob(job.prob, probs)
+    if job.overlay:
+        from changefine_mm.visualization import overlay_changes
+        rgb = image_b[::-1].transpose(1, 2, 0) if len(image_b) == 3 else \
+            np.repeat(image_b[:1].transpose(1, 2, 0), 3, axis=2)
+        painted = overlay_changes(np.ascontiguousarray(rgb),
+                                  (mask > 0) & (mask != NODATA))
+        _write_image(job.overlay, painted[..., ::-1])
+    if job.polygons:
+        write_polygons(mask, job.polygons, min_area)
+
+
+def _write_image(path: str, image: np.ndarray) -> None:
+    if not cv2.imwrite(path, np.ascontiguousarray(image)):
+        raise ValueError(f'cannot write {path} (unknown image suffix or '
+                         'folder not writable)')
+
+
+def _write_plain_prob(path: str, probs: np.ndarray) -> None:
+    """Probabilities of a plain image as a float32 TIFF (no georef)."""
+    rasterio = import_rasterio()
+    import warnings
+
+    from rasterio.errors import NotGeoreferencedWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', NotGeoreferencedWarning)
+        with rasterio.open(path, 'w', driver='GTiff', width=probs.shape[2],
+                           height=probs.shape[1], count=len(probs),
+                           dtype='float32') as dst:
+            dst.write(probs.astype(np.float32))

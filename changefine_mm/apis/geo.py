@@ -1,0 +1,312 @@
+"""Windowed GeoTIFF input and output (rasterio, imported lazily).
+
+:class:`GeoPair` reads the same window of two co-registered rasters (or of
+A and of B reprojected onto A's grid) together with their validity;
+:class:`GeoTiffSink` writes blended blocks to a tiled, compressed mask
+GeoTIFF and an optional float probability GeoTIFF on the input's grid.
+Nothing here holds more than a window or a block of a scene.
+"""
+import os.path as osp
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+MASK_NODATA = 255
+GEO_SUFFIXES = ('.tif', '.tiff', '.vrt')
+INSTALL_HINT = ('GeoTIFF input/output needs rasterio: '
+                'pip install "changefine-mm[geo]" (or pip install rasterio)')
+
+
+def import_rasterio():
+    """Import rasterio or explain how to install it.
+
+    Returns:
+        module: ``rasterio``.
+
+    Raises:
+        ImportError: With the install command when rasterio is missing.
+    """
+    try:
+        import rasterio
+    except ImportError as err:
+        raise ImportError(INSTALL_HINT) from err
+    return rasterio
+
+
+def is_geotiff(path: str) -> bool:
+    """Whether a file is read as a raster (by its suffix).
+
+    Args:
+        path (str): File path.
+
+    Returns:
+        bool: True for .tif/.tiff/.vrt.
+    """
+    return osp.splitext(str(path))[1].lower() in GEO_SUFFIXES
+
+
+def open_raster(path: str):
+    """Open a raster for reading with a clear error when that fails.
+
+    Args:
+        path (str): Raster file.
+
+    Returns:
+        rasterio.DatasetReader: The open dataset.
+    """
+    rasterio = import_rasterio()
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'input image not found: {path}')
+    try:
+        return rasterio.open(path)
+    except rasterio.errors.RasterioIOError as err:
+        raise ValueError(
+            f'cannot read {path} as a raster image (corrupt, truncated or '
+            f'not a GeoTIFF): {err}') from err
+
+
+def grid_differences(src_a, src_b) -> List[str]:
+    """What differs between the grids of two rasters.
+
+    Args:
+        src_a: Open rasterio dataset of date A.
+        src_b: Open rasterio dataset of date B.
+
+    Returns:
+        list[str]: One line per difference (size, CRS, transform).
+    """
+    lines = []
+    if (src_a.width, src_a.height) != (src_b.width, src_b.height):
+        lines.append(f'size {src_a.width}x{src_a.height} vs '
+                     f'{src_b.width}x{src_b.height} (width x height)')
+    if src_a.crs != src_b.crs:
+        lines.append(f'CRS {src_a.crs} vs {src_b.crs}')
+    if not src_a.transform.almost_equals(src_b.transform):
+        lines.append(f'transform {tuple(src_a.transform)[:6]} vs '
+                     f'{tuple(src_b.transform)[:6]}')
+    return lines
+
+
+class GeoPair:
+    """Read matching windows of a date-A and a date-B raster.
+
+    The rasters must share size, CRS and transform; with ``align=True`` B
+    is instead reprojected on the fly (a GDAL warped VRT, bilinear) onto
+    A's grid, and pixels outside B's footprint become nodata. Both must
+    have the same band count and data type in any case.
+
+    Args:
+        path_a (str): Date-A raster.
+        path_b (str): Date-B raster.
+        align (bool): Reproject B onto A's grid instead of refusing a
+            different grid.
+    """
+
+    def __init__(self, path_a: str, path_b: str, align: bool = False) -> None:
+        self.path_a, self.path_b = str(path_a), str(path_b)
+        self.src_a = open_raster(self.path_a)
+        try:
+            self.src_b = open_raster(self.path_b)
+        except Exception:
+            self.src_a.close()
+            raise
+        self.vrt_b = None
+        try:
+            self._check(align)
+        except Exception:
+            self.close()
+            raise
+
+    def _check(self, align: bool) -> None:
+        src_a, src_b = self.src_a, self.src_b
+        fixed = []
+        if src_a.count != src_b.count:
+            fixed.append(f'band count {src_a.count} vs {src_b.count}')
+        if src_a.dtypes[0] != src_b.dtypes[0]:
+            fixed.append(f'data type {src_a.dtypes[0]} vs {src_b.dtypes[0]}')
+        grid = grid_differences(src_a, src_b)
+        if fixed or (grid and not align):
+            hint = (' Pass --align (align=True) to reproject B onto A\'s '
+                    'grid.' if grid and not fixed else '')
+            raise ValueError(
+                f'{self.path_a} (A) and {self.path_b} (B) do not match: ' +
+                '; '.join(fixed + grid) + '.' + hint)
+        if grid:
+            from rasterio.enums import Resampling
+            from rasterio.vrt import WarpedVRT
+            self.vrt_b = WarpedVRT(
+                src_b, crs=src_a.crs, transform=src_a.transform,
+                width=src_a.width, height=src_a.height,
+                resampling=Resampling.bilinear,
+                add_alpha=src_b.nodata is None)
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """(height, width) of the grid."""
+        return self.src_a.height, self.src_a.width
+
+    @property
+    def count(self) -> int:
+        """Bands per date."""
+        return self.src_a.count
+
+    def read(self, window) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read one window of both dates.
+
+        Args:
+            window (Window): Pixel window of the grid.
+
+        Returns:
+            tuple: A and B as ``(C, h, w)`` arrays in the training band
+            order (BGR for 3 bands), and ``valid`` ``(h, w)`` bool, False
+            where A or B is nodata (nodata value, mask or alpha band).
+        """
+        from rasterio.windows import Window as RioWindow
+        rio_window = RioWindow(window.col, window.row, window.width,
+                               window.height)
+        bands = list(range(1, self.count + 1))
+        src_b = self.vrt_b or self.src_b
+        image_a = self.src_a.read(bands, window=rio_window)
+        image_b = src_b.read(bands, window=rio_window)
+        valid = (self.src_a.dataset_mask(window=rio_window) > 0) & (
+            src_b.dataset_mask(window=rio_window) > 0)
+        if self.count == 3:  # RGB on disk, BGR in the training pipeline
+            image_a, image_b = image_a[::-1], image_b[::-1]
+        return image_a, image_b, valid
+
+    def close(self) -> None:
+        """Close every dataset."""
+        for dataset in (self.vrt_b, self.src_b, self.src_a):
+            if dataset is not None:
+                dataset.close()
+
+    def __enter__(self) -> 'GeoPair':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def raster_profile(src, count: int, dtype: str, nodata: float, tile: int,
+                   compress: str) -> dict:
+    """Profile of an output raster on the grid of ``src``.
+
+    Args:
+        src: Open rasterio dataset giving CRS, transform and size.
+        count (int): Bands.
+        dtype (str): Data type.
+        nodata (float): Nodata value.
+        tile (int): Tile side (multiple of 16).
+        compress (str): GDAL compression ('deflate', 'lzw', ...).
+
+    Returns:
+        dict: Keyword arguments for ``rasterio.open(..., 'w')``.
+    """
+    if tile % 16:
+        raise ValueError(f'GeoTIFF tiles must be a multiple of 16, got {tile}')
+    profile = dict(driver='GTiff', width=src.width, height=src.height,
+                   count=count, dtype=dtype, crs=src.crs,
+                   transform=src.transform, nodata=nodata, tiled=True,
+                   blockxsize=tile, blockysize=tile, compress=compress,
+                   BIGTIFF='IF_SAFER')
+    if compress in ('deflate', 'lzw', 'zstd'):
+        profile['predictor'] = 3 if dtype == 'float32' else 2
+    return profile
+
+
+class GeoTiffSink:
+    """Write blended blocks to a mask GeoTIFF (+ probability GeoTIFF).
+
+    The mask is uint8 (0/1, or class indices) with nodata 255; the
+    probabilities are float32 (one band for binary models, one per class
+    otherwise) with nodata NaN. Both use A's CRS and transform.
+
+    Args:
+        src: Open rasterio dataset giving the grid (date A).
+        mask_path (str): Mask GeoTIFF to write.
+        decide (callable): ``(K, h, w) probabilities -> (h, w) uint8``.
+        channels (int): Probability channels.
+        prob_path (str, optional): Probability GeoTIFF to write.
+        tile (int): Tile side.
+        compress (str): GDAL compression.
+    """
+
+    def __init__(self, src, mask_path: str, decide, channels: int,
+                 prob_path: Optional[str] = None, tile: int = 256,
+                 compress: str = 'deflate') -> None:
+        rasterio = import_rasterio()
+        self.decide = decide
+        self.mask = rasterio.open(
+            mask_path, 'w', **raster_profile(src, 1, 'uint8', MASK_NODATA,
+                                             tile, compress))
+        self.prob = None
+        if prob_path is not None:
+            self.prob = rasterio.open(
+                prob_path, 'w', **raster_profile(src, channels, 'float32',
+                                                 float('nan'), tile,
+                                                 compress))
+
+    def __call__(self, row: int, col: int, probs: np.ndarray,
+                 valid: np.ndarray) -> None:
+        """Write one finished block (see :data:`sliding.Sink`)."""
+        from rasterio.windows import Window as RioWindow
+        window = RioWindow(col, row, probs.shape[2], probs.shape[1])
+        self.mask.write(self.decide(probs)[None], window=window)
+        if self.prob is not None:
+            self.prob.write(probs, window=window)
+
+    def close(self) -> None:
+        """Close the output files."""
+        self.mask.close()
+        if self.prob is not None:
+            self.prob.close()
+
+
+def write_overlay(image_path: str, mask_path: str, out_path: str,
+                  tile: int = 256, compress: str = 'deflate') -> None:
+    """Paint the changes of a mask onto an RGB raster, block by block.
+
+    Args:
+        image_path (str): RGB raster (usually date B).
+        mask_path (str): Mask GeoTIFF written by the inference.
+        out_path (str): RGB GeoTIFF to write, on the mask's grid.
+        tile (int): Tile side.
+        compress (str): GDAL compression.
+    """
+    rasterio = import_rasterio()
+    from rasterio.windows import Window as RioWindow
+
+    from changefine_mm.visualization import overlay_changes
+    with open_raster(image_path) as src, rasterio.open(mask_path) as mask:
+        if src.count < 3:
+            raise ValueError(f'--overlay needs an RGB image, {image_path} '
+                             f'has {src.count} band(s)')
+        profile = raster_profile(mask, 3, 'uint8', None, tile, compress)
+        scale = _display_scale(src)
+        with rasterio.open(out_path, 'w', **profile) as dst:
+            for row in range(0, mask.height, tile):
+                for col in range(0, mask.width, tile):
+                    window = RioWindow(col, row,
+                                       min(tile, mask.width - col),
+                                       min(tile, mask.height - row))
+                    rgb = src.read([1, 2, 3], window=window)
+                    if scale is not None:
+                        rgb = np.clip(rgb / scale * 255, 0, 255)
+                    pred = mask.read(1, window=window)
+                    pred = (pred > 0) & (pred != MASK_NODATA)
+                    painted = overlay_changes(
+                        rgb.astype(np.uint8).transpose(1, 2, 0), pred)
+                    dst.write(painted.transpose(2, 0, 1), window=window)
+
+
+def _display_scale(src) -> Optional[float]:
+    """Value shown as white for non-8-bit images (None for uint8).
+
+    The 99th percentile of a decimated read (at most 1024x1024 pixels)
+    stretches the whole scene the same way, block after block.
+    """
+    if src.dtypes[0] == 'uint8':
+        return None
+    preview = src.read([1, 2, 3], out_shape=(3, min(src.height, 1024),
+                                             min(src.width, 1024)))
+    return max(float(np.percentile(preview, 99)), 1.0)

@@ -1,0 +1,250 @@
+"""ONNX export with the pre- and post-processing inside the graph.
+
+The exported graph takes two uint8 images (date A and date B) and returns
+the change mask, so a deployment needs no Python code from this package:
+
+* inputs ``image_a``, ``image_b``: uint8 RGB, ``(H, W, 3)`` (``layout
+  'hwc'``) or ``(1, 3, H, W)`` (``'nchw'``); other band counts are taken in
+  their stored order;
+* inside: channel order and normalisation of the model's data
+  preprocessor, padding to its ``size_divisor``, the model, resizing of
+  the logits, removal of the padding, softmax/sigmoid and argmax/threshold;
+* outputs ``mask`` ``(1, H, W)`` uint8 (0/1 or class index) and ``prob``
+  ``(1, H, W)`` float32 change probability (``(1, K, H, W)`` for K > 2
+  classes).
+
+With ``dynamic=True`` H and W are free (any size, padding computed in the
+graph); otherwise the graph is fixed to the example size. The whole image
+is one forward pass: for big scenes run the graph on windows, or use
+``tools/infer.py``. Export uses the TorchScript-based exporter of
+``torch.onnx`` (needs only ``onnx``).
+"""
+import warnings
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+INSTALL_HINT = ('ONNX export needs onnx (and onnxruntime to verify): '
+                'pip install "changefine-mm[deploy]"')
+
+
+class EndToEndChangeModel(nn.Module):
+    """A change detector wrapped between uint8 images and a mask.
+
+    Args:
+        model (nn.Module): A built change detector (eval mode).
+        layout (str): 'hwc' or 'nchw' input layout.
+        threshold (float): Change threshold for binary models (see
+            :class:`ChangeInferencer`).
+        num_classes (int): Classes of the model (2 for binary).
+    """
+
+    def __init__(self, model: nn.Module, layout: str, threshold: float,
+                 num_classes: int) -> None:
+        super().__init__()
+        if layout not in ('hwc', 'nchw'):
+            raise ValueError(f"layout must be 'hwc' or 'nchw', got {layout}")
+        self.model = model
+        self.layout = layout
+        self.threshold = threshold
+        self.num_classes = num_classes
+        pre = model.data_preprocessor
+        channels = pre.mean.numel() // 2 if getattr(
+            pre, 'mean', None) is not None else 3
+        # The preprocessor turns BGR (training pipeline) into what the
+        # model sees; the graph gets RGB, so it swaps only if the
+        # preprocessor does not.
+        swaps = getattr(pre, 'swap_channel_order',
+                        getattr(pre, 'channel_conversion', False))
+        order = list(range(channels))
+        if channels == 3 and not swaps:
+            order = [2, 1, 0]
+        self.register_buffer('order', torch.tensor(order), persistent=False)
+        normalize = getattr(pre, '_enable_normalize', False)
+        self.register_buffer(
+            'mean', pre.mean.view(-1, 1, 1).clone() if normalize else
+            torch.zeros(2 * channels, 1, 1), persistent=False)
+        self.register_buffer(
+            'std', pre.std.view(-1, 1, 1).clone() if normalize else
+            torch.ones(2 * channels, 1, 1), persistent=False)
+        test_cfg = getattr(pre, 'test_cfg', None) or {}
+        self.size_divisor = test_cfg.get('size_divisor') or 1
+        self.pad_val = float(getattr(pre, 'pad_val', 0))
+        self.align_corners = getattr(model.decode_head, 'align_corners',
+                                     False)
+
+    def _to_nchw(self, image: torch.Tensor) -> torch.Tensor:
+        if self.layout == 'hwc':
+            image = image.permute(2, 0, 1).unsqueeze(0)
+        return image.index_select(1, self.order).float()
+
+    def forward(self, image_a: torch.Tensor,
+                image_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """uint8 pair -> (mask, probabilities), see the module docstring."""
+        inputs = torch.cat([self._to_nchw(image_a), self._to_nchw(image_b)],
+                           dim=1)
+        inputs = (inputs - self.mean) / self.std
+        height, width = inputs.shape[2], inputs.shape[3]
+        divisor = self.size_divisor
+        pad_h = (divisor - height % divisor) % divisor
+        pad_w = (divisor - width % divisor) % divisor
+        inputs = F.pad(inputs, (0, pad_w, 0, pad_h), value=self.pad_val)
+        metas = [dict(img_shape=inputs.shape[2:], pad_shape=inputs.shape[2:])]
+        logits = self.model.encode_decode(inputs, metas)
+        # mmseg heads already return the padded size; heads that do not
+        # are brought to it as mmseg's post-processing would.
+        logits = F.interpolate(logits, size=inputs.shape[2:],
+                               mode='bilinear',
+                               align_corners=self.align_corners)
+        logits = logits[:, :, :height, :width]
+        if logits.size(1) == 1:
+            prob = logits.sigmoid()[:, 0]
+            mask = prob > self.threshold
+        elif self.num_classes == 2:
+            prob = logits.softmax(dim=1)[:, 1]
+            mask = prob > self.threshold
+        else:
+            prob = logits.softmax(dim=1)
+            mask = prob.argmax(dim=1)
+        return mask.to(torch.uint8), prob
+
+
+def example_inputs(height: int, width: int, channels: int,
+                   layout: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Random uint8 example images for tracing.
+
+    Args:
+        height (int): Image height.
+        width (int): Image width.
+        channels (int): Bands per date.
+        layout (str): 'hwc' or 'nchw'.
+
+    Returns:
+        tuple[Tensor, Tensor]: Date A and date B.
+    """
+    shape = (height, width, channels) if layout == 'hwc' else (1, channels,
+                                                              height, width)
+    generator = torch.Generator().manual_seed(0)
+    return tuple(
+        torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+        for _ in range(2))
+
+
+def export_onnx(inferencer,
+                path: str,
+                shape: Sequence[int] = (256, 256),
+                dynamic: bool = True,
+                layout: str = 'hwc',
+                opset: int = 17) -> str:
+    """Export a model with pre/post-processing to an ONNX file.
+
+    Args:
+        inferencer (ChangeInferencer): Holds the model, its threshold and
+            classes.
+        path (str): ONNX file to write.
+        shape (sequence[int]): Example (fixed, unless dynamic) H and W.
+        dynamic (bool): Let H and W vary at run time.
+        layout (str): 'hwc' ((H, W, C) inputs) or 'nchw' ((1, C, H, W)).
+        opset (int): ONNX opset.
+
+    Returns:
+        str: ``path``.
+    """
+    try:
+        import onnx  # noqa: F401
+    except ImportError as err:
+        raise ImportError(INSTALL_HINT) from err
+    wrapper = EndToEndChangeModel(inferencer.model, layout,
+                                  inferencer.threshold,
+                                  inferencer.num_classes).cpu().eval()
+    inputs = example_inputs(shape[0], shape[1], inferencer.in_channels,
+                            layout)
+    axes = {0: 'height', 1: 'width'} if layout == 'hwc' else {
+        2: 'height', 3: 'width'
+    }
+    dynamic_axes = None
+    if dynamic:
+        prob_axes = ({1: 'height', 2: 'width'} if inferencer.num_scores == 1
+                     else {2: 'height', 3: 'width'})
+        dynamic_axes = dict(image_a=axes, image_b=axes,
+                            mask={1: 'height', 2: 'width'}, prob=prob_axes)
+    with warnings.catch_warnings(), torch.no_grad():
+        # The tracer warns about every shape-dependent Python value; the
+        # ones here are recorded as graph ops, which the check confirms.
+        warnings.simplefilter('ignore')
+        torch.onnx.export(wrapper, inputs, path, dynamo=False,
+                          input_names=['image_a', 'image_b'],
+                          output_names=['mask', 'prob'],
+                          dynamic_axes=dynamic_axes, opset_version=opset)
+    inferencer.model.to(inferencer.device)
+    return path
+
+
+def verify_onnx(path: str,
+                inferencer,
+                sizes: Sequence[Tuple[int, int]] = ((256, 256), ),
+                layout: str = 'hwc',
+                seed: int = 0) -> Dict[str, float]:
+    """Compare the ONNX graph (onnxruntime) with the PyTorch inferencer.
+
+    Args:
+        path (str): ONNX file.
+        inferencer (ChangeInferencer): The same model in PyTorch.
+        sizes (sequence): (H, W) of the random test pairs.
+        layout (str): Layout the graph was exported with.
+        seed (int): Seed of the random images.
+
+    Returns:
+        dict: ``max_prob_diff`` (largest absolute difference of the
+        probabilities) and ``mask_mismatch`` (pixels whose masks differ
+        although the probability is more than 1e-4 from the threshold).
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError as err:
+        raise ImportError(INSTALL_HINT) from err
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    rng = np.random.default_rng(seed)
+    max_diff, mismatch = 0.0, 0
+    for height, width in sizes:
+        pair = [rng.integers(0, 256, (height, width, inferencer.in_channels),
+                             dtype=np.uint8) for _ in range(2)]
+        feeds = [p if layout == 'hwc' else p.transpose(2, 0, 1)[None]
+                 for p in pair]
+        mask, prob = session.run(None, dict(image_a=feeds[0],
+                                            image_b=feeds[1]))
+        expected = inferencer(pair[0], pair[1])
+        max_diff = max(max_diff,
+                       float(np.abs(prob[0] - expected['prob']).max()))
+        mismatch += _firm_mismatches(mask[0], expected, inferencer)
+    return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+
+
+def _firm_mismatches(mask: np.ndarray, expected: dict,
+                     inferencer) -> int:
+    """Mask disagreements that are not ties at the decision boundary."""
+    differ = mask != expected['mask']
+    if inferencer.num_scores == 1:
+        firm = np.abs(expected['prob'] - inferencer.threshold) > 1e-4
+    else:
+        top2 = np.sort(expected['prob'], axis=0)[-2:]
+        firm = (top2[1] - top2[0]) > 1e-4
+    return int((differ & firm).sum())
+
+
+def check_tolerance(result: Dict[str, float],
+                    atol: Optional[float] = 1e-4) -> None:
+    """Raise if an ONNX/PyTorch comparison is outside the tolerance.
+
+    Args:
+        result (dict): Output of :func:`verify_onnx`.
+        atol (float): Largest accepted probability difference.
+    """
+    if result['max_prob_diff'] > atol or result['mask_mismatch']:
+        raise RuntimeError(
+            f'ONNX output differs from PyTorch: max probability difference '
+            f'{result["max_prob_diff"]:.2e} (tolerance {atol:.0e}), '
+            f'{result["mask_mismatch"]} mask pixel(s) differ')

@@ -1,0 +1,197 @@
+"""Change polygons from a mask: GeoJSON (no extra package) or GeoPackage.
+
+Polygons come from GDAL's polygonize (``rasterio.features.shapes``), run
+directly on the mask GeoTIFF band so that the raster is never loaded
+whole; coordinates are in the raster's CRS (pixels for images without
+georeferencing). Each feature has the mask value (``class``, 1 = change
+for binary models) and its ``area`` in square CRS units (m² for a
+projected CRS, pixels without one). Polygons smaller than ``min_area``
+are dropped. GeoPackage output uses pyogrio (``pip install
+"changefine-mm[geo]"``).
+"""
+import json
+import logging
+import os
+import os.path as osp
+import struct
+from typing import Iterator, List, Sequence, Tuple, Union
+
+import numpy as np
+from mmengine.logging import print_log
+
+from .geo import MASK_NODATA, import_rasterio
+
+Ring = Sequence[Tuple[float, float]]
+MaskSource = Union[str, np.ndarray]
+FORMATS = {'.geojson': 'GeoJSON', '.json': 'GeoJSON', '.gpkg': 'GPKG'}
+GPKG_BATCH = 10000
+
+
+def ring_area(ring: Ring) -> float:
+    """Unsigned area of a closed ring (shoelace formula).
+
+    Args:
+        ring (sequence): ``(x, y)`` vertices, first == last.
+
+    Returns:
+        float: The area.
+    """
+    xy = np.asarray(ring, dtype=np.float64)
+    x, y = xy[:, 0], xy[:, 1]
+    return abs(float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))) / 2
+
+
+def polygon_area(rings: List[Ring]) -> float:
+    """Area of a polygon: its exterior ring minus its holes."""
+    return ring_area(rings[0]) - sum(ring_area(r) for r in rings[1:])
+
+
+def iter_polygons(mask: MaskSource,
+                  min_area: float = 0.0) -> Iterator[Tuple[dict, int, float]]:
+    """Change polygons of a mask.
+
+    Args:
+        mask (str | np.ndarray): Mask GeoTIFF written by the inference, or
+            an (H, W) uint8 mask array (pixel coordinates); 0 = no change,
+            255 = nodata, other values = change classes.
+        min_area (float): Smallest kept area in square CRS units.
+
+    Yields:
+        tuple: GeoJSON-like geometry, class value, area.
+    """
+    rasterio = import_rasterio()
+    from rasterio.features import shapes
+    if isinstance(mask, np.ndarray):
+        found = shapes(mask, mask=mask > 0, connectivity=8)
+        yield from _keep(found, min_area)
+        return
+    with rasterio.open(mask) as src:
+        band = rasterio.band(src, 1)
+        # The band is its own mask: 0 (no change) is left out.
+        yield from _keep(shapes(band, mask=band, connectivity=8), min_area)
+
+
+def _keep(found, min_area: float) -> Iterator[Tuple[dict, int, float]]:
+    for geometry, value in found:
+        value = int(value)
+        if value == MASK_NODATA:
+            continue
+        area = polygon_area(geometry['coordinates'])
+        if area >= min_area:
+            yield geometry, value, area
+
+
+def crs_of(mask: MaskSource):
+    """The CRS of a mask GeoTIFF (None for arrays and plain images)."""
+    if isinstance(mask, np.ndarray):
+        return None
+    rasterio = import_rasterio()
+    with rasterio.open(mask) as src:
+        return src.crs
+
+
+def polygon_format(path: str) -> str:
+    """'GeoJSON' or 'GPKG' from a file suffix, or a clear error."""
+    suffix = osp.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f'unknown polygon format for {path}: use one of '
+            f'{", ".join(sorted(FORMATS))}')
+    return FORMATS[suffix]
+
+
+def write_polygons(mask: MaskSource, out_path: str,
+                   min_area: float = 0.0) -> int:
+    """Vectorise the changes of a mask.
+
+    Args:
+        mask (str | np.ndarray): Mask GeoTIFF, or mask array (pixel
+            coordinates).
+        out_path (str): ``.geojson``/``.json`` or ``.gpkg`` file.
+        min_area (float): Smallest kept polygon area (square CRS units).
+
+    Returns:
+        int: Number of polygons written.
+    """
+    fmt = polygon_format(out_path)
+    crs = crs_of(mask)
+    if crs is not None and crs.is_geographic and min_area > 0:
+        print_log(f'{mask} has a geographic CRS: min_area is in '
+                  'square degrees', logger='current', level=logging.WARNING)
+    if osp.dirname(out_path):
+        os.makedirs(osp.dirname(out_path), exist_ok=True)
+    polygons = iter_polygons(mask, min_area)
+    if fmt == 'GeoJSON':
+        return _write_geojson(polygons, out_path, crs)
+    return _write_gpkg(polygons, out_path, crs)
+
+
+def _write_geojson(polygons, out_path: str, crs) -> int:
+    """Stream features into a GeoJSON FeatureCollection, one per line."""
+    header = {'type': 'FeatureCollection'}
+    if crs is not None:
+        # Named CRS member (as GDAL writes) so GIS tools place the
+        # polygons without reprojecting them to WGS 84.
+        epsg = crs.to_epsg()
+        name = f'urn:ogc:def:crs:EPSG::{epsg}' if epsg else crs.to_wkt()
+        header['crs'] = {'type': 'name', 'properties': {'name': name}}
+    count = 0
+    with open(out_path, 'w') as f:
+        f.write(json.dumps(header)[:-1] + ', "features": [\n')
+        for geometry, value, area in polygons:
+            feature = dict(type='Feature', geometry=geometry,
+                           properties={'class': value, 'area': area})
+            f.write((',\n' if count else '') + json.dumps(feature))
+            count += 1
+        f.write('\n]}\n')
+    return count
+
+
+def polygon_wkb(rings: List[Ring]) -> bytes:
+    """Well-known binary of a polygon (little-endian, 2-D).
+
+    Args:
+        rings (list): Exterior ring, then holes.
+
+    Returns:
+        bytes: The WKB.
+    """
+    parts = [struct.pack('<BII', 1, 3, len(rings))]
+    for ring in rings:
+        xy = np.asarray(ring, dtype='<f8')
+        parts.append(struct.pack('<I', len(xy)) + xy.tobytes())
+    return b''.join(parts)
+
+
+def _write_gpkg(polygons, out_path: str, crs) -> int:
+    """Write features to a GeoPackage in batches (pyogrio)."""
+    try:
+        from pyogrio.raw import write
+    except ImportError as err:
+        raise ImportError(
+            'GeoPackage output needs pyogrio: pip install '
+            '"changefine-mm[geo]" (or write .geojson instead)') from err
+    if osp.exists(out_path):
+        os.remove(out_path)  # pyogrio would append to an old layer
+    count, batch = 0, []
+
+    def flush(append: bool) -> None:
+        geometry = np.empty(len(batch), dtype=object)
+        geometry[:] = [polygon_wkb(g['coordinates']) for g, _, _ in batch]
+        write(out_path, geometry,
+              field_data=[np.array([v for _, v, _ in batch], np.int32),
+                          np.array([a for _, _, a in batch], np.float64)],
+              fields=['class', 'area'], driver='GPKG', layer='changes',
+              geometry_type='Polygon',
+              crs=None if crs is None else crs.to_wkt(), append=append)
+
+    for feature in polygons:
+        batch.append(feature)
+        if len(batch) == GPKG_BATCH:
+            flush(append=count > 0)
+            count += len(batch)
+            batch = []
+    if batch or count == 0:
+        flush(append=count > 0)
+        count += len(batch)
+    return count

@@ -1,0 +1,141 @@
+"""Detect changes in a pair of images, two folders of pairs, or a pair of
+big GeoTIFF scenes.
+
+Examples:
+    # one pair of PNGs -> mask PNG (+ overlay)
+    python tools/infer.py CONFIG CKPT a.png b.png -o out/mask.png --overlay
+    # two folders, pairs matched by file name
+    python tools/infer.py CONFIG CKPT A/ B/ -o out/
+    # big GeoTIFF pair -> mask GeoTIFF, probabilities, polygons
+    python tools/infer.py CONFIG CKPT a.tif b.tif -o out/change.tif \
+        --window 512 --overlap 128 --save-prob --polygons out/change.gpkg
+    # the same on 4 GPUs (or CPU processes): tools/dist_infer.sh
+"""
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import DictAction
+from mmengine.dist import get_dist_info, init_dist
+
+from changefine_mm.apis import ChangeInferencer, predict_files
+from changefine_mm.utils import CheckpointError
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Change detection inference on image pairs',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('a', help='date-A image or folder')
+    parser.add_argument('b', help='date-B image or folder')
+    parser.add_argument('-o', '--out', required=True,
+                        help='mask file (pair) or output folder (folders)')
+    parser.add_argument('--window', type=int, default=512,
+                        help='sliding-window side in pixels')
+    parser.add_argument('--overlap', type=int, default=128,
+                        help='overlap of neighbouring windows in pixels')
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help='windows (or pairs) per forward pass')
+    parser.add_argument('--device', default=None,
+                        help='cpu, cuda, cuda:1 ... (default: cuda if '
+                        'available; the local rank\'s GPU when distributed)')
+    parser.add_argument('--threshold', type=float, default=None,
+                        help='change probability threshold of binary models '
+                        '(default: the head\'s threshold, or 0.5)')
+    parser.add_argument('--save-prob', action='store_true',
+                        help='also write float32 probabilities '
+                        '(NAME_prob.tif)')
+    parser.add_argument('--overlay', action='store_true',
+                        help='also write the changes painted on date B '
+                        '(NAME_overlay.tif/.png)')
+    parser.add_argument('--polygons', default=None,
+                        help='write change polygons: a .geojson or .gpkg '
+                        'file (pair) or a folder (folders)')
+    parser.add_argument('--polygon-format', default='geojson',
+                        choices=['geojson', 'gpkg'],
+                        help='polygon format in folder mode')
+    parser.add_argument('--min-area', type=float, default=0.0,
+                        help='drop polygons smaller than this (square CRS '
+                        'units, m² for projected CRS; pixels without CRS)')
+    parser.add_argument('--align', action='store_true',
+                        help='reproject B onto A\'s grid when CRS, transform '
+                        'or size differ (default: refuse)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace existing outputs')
+    parser.add_argument('--strip-width', type=int, default=4096,
+                        help='widest column strip held in memory (pixels)')
+    parser.add_argument('--tile', type=int, default=256,
+                        help='output GeoTIFF tile side (multiple of 16)')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='do not print the progress line')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow a checkpoint that needs full unpickling '
+                        '(only for files you trust: unpickling can run code)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher for multi-GPU / multi-node runs')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def init_distributed(launcher: str) -> None:
+    """Start the process group: NCCL with GPUs, gloo on CPU."""
+    if launcher == 'none' or dist.is_initialized():
+        return
+    if torch.cuda.is_available():
+        init_dist(launcher, backend='nccl')
+    elif launcher == 'pytorch':
+        # mmengine's init always selects a CUDA device; torchrun's
+        # environment is enough for a CPU (gloo) group.
+        dist.init_process_group(backend='gloo')
+    else:
+        raise RuntimeError(f'--launcher {launcher} needs GPUs; use '
+                           '--launcher pytorch (torchrun) on CPU')
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    init_distributed(args.launcher)
+    device = args.device
+    if device is None and args.launcher != 'none' and \
+            torch.cuda.is_available():
+        device = f'cuda:{torch.cuda.current_device()}'
+    inferencer = ChangeInferencer(
+        args.config, args.checkpoint, device=device,
+        batch_size=args.batch_size, threshold=args.threshold,
+        cfg_options=args.cfg_options,
+        trust_checkpoint=args.trust_checkpoint or None)
+    jobs = predict_files(
+        inferencer, args.a, args.b, args.out, window=args.window,
+        overlap=args.overlap, prob=args.save_prob, overlay=args.overlay,
+        polygons=args.polygons, polygon_format_name=args.polygon_format,
+        min_area=args.min_area, align=args.align, overwrite=args.overwrite,
+        progress=not args.no_progress, strip_width=args.strip_width,
+        tile=args.tile)
+    rank, world = get_dist_info()
+    if rank == 0:
+        names = ', '.join(job.mask for job in jobs[:3])
+        more = f' and {len(jobs) - 3} more' if len(jobs) > 3 else ''
+        share = f' (rank 0 of {world})' if world > 1 and len(jobs) > 1 else ''
+        print(f'wrote {names}{more}{share}')
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except (ValueError, OSError, ImportError, CheckpointError) as err:
+        # Bad input: say what is wrong without a traceback.
+        sys.exit(f'error: {err}')
