@@ -118,7 +118,9 @@ class PromptChangeDecoder(BaseDecodeHead):
     testing (the same number of passes, default 1, since the official
     training never sees the extra passes and the feedback carries no
     gradient), always runs the decoder on the whole batch (no
-    data-dependent skip) and does not build the two unused modules.
+    data-dependent skip) and does not build the two unused modules. Because
+    of the skip, multi-GPU training in official mode needs DDP's
+    ``find_unused_parameters=True`` (as the official runs use).
 
     Args:
         in_channels (int): Width of ``dense_embed``. Defaults to 512.
