@@ -6,6 +6,7 @@ Example:
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -14,6 +15,10 @@ from changefine_mm.utils import set_checkpoint_trust
 from changefine_mm.utils.runtime import adapt_to_machine
 
 VIS_HOOK = 'ChangeVisualizationHook'
+
+# Project configs import ``projects.<name>`` (custom_imports); like
+# dist_train.sh, put the repository root on the import path.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args() -> argparse.Namespace:

@@ -3,6 +3,7 @@ import logging
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
 
@@ -44,7 +45,9 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
 
     Without CUDA: ``SyncBN`` becomes ``BN`` (SyncBN needs CUDA), and a
     distributed launch uses the gloo backend with a CPU-compatible DDP
-    wrapper (``device_ids=None``). With CUDA nothing changes.
+    wrapper (``device_ids=None``). For torchrun launches the gloo process
+    group is started here, because mmengine's own initialisation always
+    selects a CUDA device. With CUDA nothing changes.
 
     Args:
         cfg (Config): The config, changed in place.
@@ -65,6 +68,8 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
         wrapper.setdefault('find_unused_parameters',
                            cfg.get('find_unused_parameters', False))
         cfg.model_wrapper_cfg = wrapper
+    if launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
 
 
 def enable_amp(cfg: Config) -> None:
