@@ -183,6 +183,16 @@ def test_official_text_is_computed_once_and_refreshed_on_load():
     assert not torch.allclose(first, second)
 
 
+def test_text_cached_in_inference_mode_is_not_reused_for_training():
+    model = tiny('official').eval()
+    with torch.inference_mode():
+        model.class_text_embeddings()
+    model.train()
+    out = model(torch.randn(1, 3, 128, 128))
+    out['text'].sum().backward()
+    assert model.fusion.gamma.grad is not None
+
+
 def test_paper_text_cached_without_grad_only():
     model = tiny('paper').eval()
     calls = _text_calls(model)

@@ -88,8 +88,9 @@ class SAMCLIPBackbone(BaseModule):
 
     Text embeddings: when ``ctx`` is frozen, or gradients are off (e.g. in
     validation), they are computed once and cached; the cache is keyed on
-    ``ctx``'s version counter, storage and device, so in-place updates
-    (optimizer steps, ``load_state_dict``) and device moves recompute them.
+    ``ctx``'s version counter, storage and device (and on inference mode),
+    so in-place updates (optimizer steps, ``load_state_dict``) and device
+    moves recompute them.
     With a learnable ``ctx`` and gradients on, they are recomputed at every
     call (the graph is needed); call the backbone once on both dates stacked
     to share that cost.
@@ -215,7 +216,9 @@ class SAMCLIPBackbone(BaseModule):
         ctx = self.prompt_learner.ctx
         if ctx.requires_grad and torch.is_grad_enabled():
             return self._encode_prompts()
-        key = (ctx._version, ctx.data_ptr(), ctx.device, ctx.dtype)
+        # Inference-mode tensors cannot enter autograd graphs later on.
+        key = (ctx._version, ctx.data_ptr(), ctx.device, ctx.dtype,
+               torch.is_inference_mode_enabled())
         if self._text_cache is None or self._text_cache[0] != key:
             with torch.no_grad():
                 self._text_cache = (key, self._encode_prompts())

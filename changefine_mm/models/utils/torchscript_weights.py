@@ -154,7 +154,9 @@ def read_torchscript_tensors(filename: str) -> Dict[str, torch.Tensor]:
     except (zipfile.BadZipFile, pickle.UnpicklingError, EOFError,
             KeyError) as err:
         raise ValueError(
-            f'cannot read TorchScript archive {filename}: {err}') from err
+            f'cannot read TorchScript archive {filename}: {err}. If you trust '
+            'the file, convert it once with torch.save(torch.jit.load(path)'
+            '.state_dict(), new_path) and use the new file') from err
     tensors: Dict[str, torch.Tensor] = OrderedDict()
     _collect_tensors(root, '', tensors)
     return tensors
