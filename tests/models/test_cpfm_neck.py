@@ -296,6 +296,31 @@ def test_neck_shapes(image_size, mode):
     assert out['text_to'] is feats_to['text']
 
 
+
+@pytest.mark.parametrize('mode', ['official', 'paper'])
+def test_neighbor_tables_cached_per_grid(mode):
+    cpfm = CrossPerceptionModule(32, 32, 4, mode=mode).eval()
+    tables = cpfm.fusion._tables
+    with torch.no_grad():
+        cpfm(torch.randn(1, 16, 32), torch.randn(1, 16, 32), (4, 4))
+        first = dict(tables)
+        cpfm(torch.randn(2, 16, 32), torch.randn(2, 16, 32), (4, 4))
+        assert len(tables) == 1
+        assert all(tables[key] is value for key, value in first.items())
+        out = cpfm(torch.randn(1, 16, 32), torch.randn(1, 16, 32), (2, 8))
+    assert out.shape == (1, 16, 32)
+    assert len(tables) == 2
+    with pytest.raises(ValueError, match='grid'):
+        cpfm(torch.randn(1, 16, 32), torch.randn(1, 16, 32), (3, 5))
+
+
+def test_sync_bn_from_config():
+    neck = CPFMNeck(norm_cfg=dict(type='SyncBN'), **TINY)
+    norms = [m for m in neck.modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert len(norms) == 4 * 1 + 4 + 1 + 3 + 3 + 2
+    assert all(isinstance(m, nn.SyncBatchNorm) for m in norms)
+
 def test_paper_mode_differs_on_same_weights(cpfm_golden):
     weights = cpfm_weights(cpfm_golden)
     official = CrossPerceptionModule(mode='official').eval()
@@ -351,14 +376,14 @@ def test_paper_mode_trains():
     optim = torch.optim.Adam(params, lr=1e-3)
     neck.train()
     losses = []
-    for _ in range(6):
+    for _ in range(4):
         logits = head(neck(feats_from, feats_to)['dense_embed'])
         loss = F.cross_entropy(logits, target)
         optim.zero_grad()
         loss.backward()
         optim.step()
         losses.append(loss.item())
-    assert losses[-1] < losses[0]
+    assert all(after < before for before, after in zip(losses, losses[1:]))
 
 
 # ------------------------------------------------------------- bad inputs
