@@ -43,8 +43,9 @@ def _replace_sync_bn(node: Any) -> int:
 def adapt_to_machine(cfg: Config, launcher: str) -> None:
     """Make a GPU-oriented config run where no GPU is present.
 
-    Without CUDA: ``SyncBN`` becomes ``BN`` (SyncBN needs CUDA), and a
-    distributed launch uses the gloo backend with a CPU-compatible DDP
+    Without CUDA: ``SyncBN`` becomes ``BN`` (SyncBN needs CUDA), an
+    ``AmpOptimWrapper`` becomes a float32 ``OptimWrapper`` (configs may ask
+    for mixed precision "on GPU"), and a distributed launch uses the gloo backend with a CPU-compatible DDP
     wrapper (``device_ids=None``). For torchrun launches the gloo process
     group is started here, because mmengine's own initialisation always
     selects a CUDA device. With CUDA nothing changes.
@@ -58,6 +59,13 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
     replaced = _replace_sync_bn(cfg.model)
     if replaced:
         print_log(f'no GPU: replaced {replaced} SyncBN norm layer(s) by BN',
+                  logger='current', level=logging.WARNING)
+    wrapper_cfg = cfg.get('optim_wrapper')
+    if wrapper_cfg and wrapper_cfg.get('type') == 'AmpOptimWrapper':
+        wrapper_cfg.type = 'OptimWrapper'
+        wrapper_cfg.pop('loss_scale', None)
+        wrapper_cfg.pop('dtype', None)
+        print_log('no GPU: mixed precision off, training in float32',
                   logger='current', level=logging.WARNING)
     if launcher != 'none':
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
