@@ -3,6 +3,9 @@
 Configs load them with ``custom_imports = dict(imports=[
 'projects.changeclip.changeclip'], allow_failed_imports=False)``.
 """
+# The package goes first: it puts its mmcv.ops stand-in in place before
+# mmseg is imported.
+import changefine_mm  # noqa: F401,I001
 from .change_clip import ChangeCLIP
 from .clip_prompt_dataset import CLIPPromptDataset
 from .clip_resnet_with_attention import CLIPResNetWithAttention

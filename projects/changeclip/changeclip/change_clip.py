@@ -124,8 +124,8 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
                 SELayer(3 * fusion_channels),
                 ConvModule(3 * fusion_channels, fusion_channels, 1))
             for _ in minus_channels)
-        # Built on first use and kept out of the state dict: the tile
-        # classifier is a frozen, separately loaded CLIP model.
+        # Built on first use: the tile classifier is a frozen, separately
+        # loaded CLIP model.
         self._tile_classifier: Optional[nn.Module] = None
 
     # ----------------------------------------------------------- prompts
@@ -186,8 +186,10 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
             self,
             inputs: torch.Tensor) -> Tuple[List[List[str]], List[List[str]]]:
         if self._tile_classifier is None:
-            self._tile_classifier = MODELS.build(
-                self.tile_prompts['classifier']).eval()
+            # Not a registered submodule: kept out of the state dict.
+            object.__setattr__(self, '_tile_classifier',
+                               MODELS.build(
+                                   self.tile_prompts['classifier']).eval())
         classifier = self._tile_classifier.to(inputs.device)
         pixels = inputs * self.data_preprocessor.std + \
             self.data_preprocessor.mean

@@ -8,6 +8,9 @@ cross-shaped window decoder blocks; its configs import both projects::
                  'projects.clipformer.clipformer'],
         allow_failed_imports=False)
 """
+# The package goes first: it puts its mmcv.ops stand-in in place before
+# mmseg is imported.
+import changefine_mm  # noqa: F401,I001
 from .clip_swin_with_attention import CLIPSwinWithAttention
 from .cross_shaped_window_block import CrossShapedWindowBlock
 from .difference_pyramid import DifferencePyramid

@@ -1,0 +1,11 @@
+# ChangeCLIP (R50) on WHU-CD: the official schedule
+# (batch 20, 20k iterations, lr 0.0001).
+_base_ = [
+    './_base_/models/changeclip_r50.py',
+    './_base_/datasets/whu_cd_prompts.py',
+    '../../../configs/_base_/default_runtime.py',
+    './_base_/schedules/changeclip_schedule.py'
+]
+train_dataloader = dict(batch_size=20)
+train_cfg = dict(max_iters=20000, val_interval=500)
+default_hooks = dict(checkpoint=dict(interval=10000))

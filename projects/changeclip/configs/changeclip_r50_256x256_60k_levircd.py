@@ -1,0 +1,11 @@
+# ChangeCLIP (R50) on LEVIR-CD: the official schedule
+# (batch 20, 60k iterations, lr 0.0001).
+_base_ = [
+    './_base_/models/changeclip_r50.py',
+    './_base_/datasets/levir_cd_prompts.py',
+    '../../../configs/_base_/default_runtime.py',
+    './_base_/schedules/changeclip_schedule.py'
+]
+train_dataloader = dict(batch_size=20)
+train_cfg = dict(max_iters=60000, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=20000))

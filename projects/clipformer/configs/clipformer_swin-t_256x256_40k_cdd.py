@@ -1,0 +1,12 @@
+# CLIPFormer (Swin-T, ViT-B/16 text) on CDD: batch 16, 40k iterations;
+# prompts from CLIP RN50 (tag 56_rn50), as in the released log.
+_base_ = [
+    './_base_/models/clipformer_swin-t.py',
+    '../../changeclip/configs/_base_/datasets/cdd_prompts.py',
+    '../../../configs/_base_/default_runtime.py',
+    './_base_/schedules/clipformer_schedule.py'
+]
+json_tag = '56_rn50'
+train_dataloader = dict(batch_size=16, dataset=dict(json_tag=json_tag))
+val_dataloader = dict(dataset=dict(json_tag=json_tag))
+test_dataloader = dict(dataset=dict(json_tag=json_tag))

@@ -1,0 +1,9 @@
+# CLIPFormer (Swin-T, ViT-B/16 text) on WHU-CD: batch 16, 40k iterations;
+# prompts from CLIP ViT-B/16 (tag 56_vit16), as in the released log.
+_base_ = [
+    './_base_/models/clipformer_swin-t.py',
+    '../../changeclip/configs/_base_/datasets/whu_cd_prompts.py',
+    '../../../configs/_base_/default_runtime.py',
+    './_base_/schedules/clipformer_schedule.py'
+]
+train_dataloader = dict(batch_size=16)
