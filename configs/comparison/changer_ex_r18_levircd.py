@@ -2,17 +2,8 @@
 # sampling and learning rate of configs/changer/, but the shared 256x256
 # LEVIR-CD pipeline instead of ChangerEx's own 512x512 augmentations.
 _base_ = [
-    '../_base_/models/changer_r18.py', '../_base_/datasets/levir_cd.py',
+    '../_base_/models/changer_ex_r18.py', '../_base_/datasets/levir_cd.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
-model = dict(
-    backbone=dict(
-        interaction_cfg=(None, dict(type='SpatialExchange', p=1 / 2),
-                         dict(type='ChannelExchange', p=1 / 2),
-                         dict(type='ChannelExchange', p=1 / 2))),
-    decode_head=dict(
-        num_classes=2,
-        sampler=dict(
-            type='mmseg.OHEMPixelSampler', thresh=0.7, min_kept=100000)))
 optimizer = dict(type='AdamW', lr=0.005, betas=(0.9, 0.999), weight_decay=0.05)
 optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=optimizer)

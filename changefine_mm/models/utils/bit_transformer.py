@@ -5,6 +5,8 @@ Parameter names follow open-cd's ``bit_head.py`` (``attn.to_q``,
 ``attn.fc_out.0``, ``ff.0``, ``ff.3``, ``norm1``, ``norm1_``, ``norm2``) so
 its checkpoints load with ``strict=True``.
 """
+from typing import Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -70,53 +72,60 @@ class BITFeedForward(nn.Sequential):
             nn.Linear(hidden_dims, dims), nn.Dropout(dropout_rate))
 
 
-class BITEncoderLayer(nn.Module):
-    """Pre-norm self-attention + feed-forward over the semantic tokens.
+class _BITLayer(nn.Module):
+    """Pre-norm attention + feed-forward, each with a residual.
 
     Args:
-        in_dims (int): Token width.
+        in_dims (int): Token / pixel-feature width.
         embed_dims (int): Attention and feed-forward hidden width.
         num_heads (int): Attention heads.
         drop_rate (float): Dropout probability.
         norm_cfg (dict): Norm layer config (LayerNorm in BIT).
+        norm_names (tuple[str]): Names of the norm layers, in open-cd's
+            order (it fixes the state-dict order).
     """
 
     def __init__(self, in_dims: int, embed_dims: int, num_heads: int,
-                 drop_rate: float, norm_cfg: dict) -> None:
+                 drop_rate: float, norm_cfg: dict,
+                 norm_names: Tuple[str, ...]) -> None:
         super().__init__()
         self.attn = BITAttention(in_dims, embed_dims, num_heads, drop_rate)
         self.ff = BITFeedForward(in_dims, embed_dims, drop_rate)
-        self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
-        self.norm2 = build_norm_layer(norm_cfg, in_dims)[1]
+        for name in norm_names:
+            self.add_module(name, build_norm_layer(norm_cfg, in_dims)[1])
+
+    def _attend_and_feed(self, x: torch.Tensor, query: torch.Tensor,
+                         ref: torch.Tensor) -> torch.Tensor:
+        x = self.attn(query, ref) + x
+        return self.ff(self.norm2(x)) + x
+
+
+class BITEncoderLayer(_BITLayer):
+    """Self-attention over the semantic tokens of both dates.
+
+    Args:
+        *args: See :class:`_BITLayer` (without ``norm_names``).
+    """
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args, norm_names=('norm1', 'norm2'))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Update tokens (B, N, C)."""
         normed = self.norm1(x)
-        x = self.attn(normed, normed) + x
-        return self.ff(self.norm2(x)) + x
+        return self._attend_and_feed(x, normed, normed)
 
 
-class BITDecoderLayer(nn.Module):
-    """Pre-norm cross-attention from pixels to tokens + feed-forward.
+class BITDecoderLayer(_BITLayer):
+    """Cross-attention from one date's pixels to its tokens.
 
     Args:
-        in_dims (int): Pixel feature and token width.
-        embed_dims (int): Attention and feed-forward hidden width.
-        num_heads (int): Attention heads.
-        drop_rate (float): Dropout probability.
-        norm_cfg (dict): Norm layer config (LayerNorm in BIT).
+        *args: See :class:`_BITLayer` (without ``norm_names``).
     """
 
-    def __init__(self, in_dims: int, embed_dims: int, num_heads: int,
-                 drop_rate: float, norm_cfg: dict) -> None:
-        super().__init__()
-        self.attn = BITAttention(in_dims, embed_dims, num_heads, drop_rate)
-        self.ff = BITFeedForward(in_dims, embed_dims, drop_rate)
-        self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
-        self.norm1_ = build_norm_layer(norm_cfg, in_dims)[1]
-        self.norm2 = build_norm_layer(norm_cfg, in_dims)[1]
+    def __init__(self, *args) -> None:
+        super().__init__(*args, norm_names=('norm1', 'norm1_', 'norm2'))
 
     def forward(self, x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Refine pixel features (B, HW, C) with the tokens (B, N, C)."""
-        x = self.attn(self.norm1(x), self.norm1_(tokens)) + x
-        return self.ff(self.norm2(x)) + x
+        return self._attend_and_feed(x, self.norm1(x), self.norm1_(tokens))

@@ -1,32 +1,5 @@
 # FC-Siam-conc (Daudt et al., ICIP 2018): shared encoder, both dates' skip
-# features concatenated, as in open-cd's configs/_base_/models/fc_siam_conc.py.
-norm_cfg = dict(type='BN', requires_grad=True)
-base_channels = 16
-data_preprocessor = dict(
-    type='DualInputSegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53] * 2,
-    std=[58.395, 57.12, 57.375] * 2,
-    bgr_to_rgb=True,
-    size_divisor=32,
-    pad_val=0,
-    seg_pad_val=255,
-    test_cfg=dict(size_divisor=32))
-model = dict(
-    type='DIEncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    pretrained=None,
-    backbone=dict(
-        type='FC_Siam_conc', in_channels=3, base_channel=base_channels),
-    decode_head=dict(
-        type='mmseg.FCNHead',
-        in_channels=base_channels,
-        channels=base_channels,
-        in_index=-1,
-        num_convs=0,
-        concat_input=False,
-        num_classes=2,
-        loss_decode=dict(
-            type='mmseg.CrossEntropyLoss', use_sigmoid=False,
-            loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+# features concatenated, as in open-cd's configs/_base_/models/
+# fc_siam_conc.py; everything else is FC-Siam-diff's.
+_base_ = ['./fc_siam_diff.py']
+model = dict(backbone=dict(type='FC_Siam_conc'))
