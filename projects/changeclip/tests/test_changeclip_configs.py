@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
                              tiny_config, write_clip)
 from mmengine.config import Config
@@ -39,6 +40,15 @@ PUBLISHED = {
     'changeclip_vit-b16_256x256_40k_cdd.py':
     ('CLIPVisionTransformer', 'CDDDataset', 12, 40000, 2000, 1e-4),
 }
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    # Tiny models on a shared CPU: thread start-up costs more than it gains.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_every_config_is_checked():
@@ -102,7 +112,7 @@ def test_tiny_levir_config_trains_and_validates_with_tools_train(
     proc = subprocess.run(
         [sys.executable, 'tools/train.py', config, '--work-dir', work_dir],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='2'))
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))

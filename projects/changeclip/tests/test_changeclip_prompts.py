@@ -21,6 +21,15 @@ from projects.changeclip.changeclip.prompt_json import (PromptJSONError,
 tool = load_prompt_tool()
 
 
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    # Tiny models on a shared CPU: thread start-up costs more than it gains.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope='module')
 def clip_file(tmp_path_factory):
     return write_clip(

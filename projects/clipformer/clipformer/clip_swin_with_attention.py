@@ -75,6 +75,15 @@ class CLIPSwinWithAttention(SwinTransformer):
         self.swin_checkpoint = swin_checkpoint
         self.proj = nn.Parameter(width**-0.5 * torch.randn(width, output_dim))
 
+    def train(self, mode: bool = True) -> 'CLIPSwinWithAttention':
+        """Set the mode (mmseg's keeps frozen stages frozen) and return self.
+
+        mmseg's ``SwinTransformer.train`` returns None, which breaks
+        ``model.eval()`` chains.
+        """
+        super().train(mode)
+        return self
+
     def init_weights(self) -> None:
         """mmseg's initialisation, then the Swin weights if given."""
         super().init_weights()
