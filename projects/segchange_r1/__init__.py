@@ -1,0 +1,1 @@
+"""SegChange-R1 project: modules in segchange_r1/, configs/, tests/."""
