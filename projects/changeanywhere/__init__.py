@@ -1,0 +1,1 @@
+"""ChangeAnywhere project: generator and datasets in changeanywhere/, tools/, configs/, tests/."""
