@@ -1,7 +1,7 @@
 """CLIPPromptDataset: a change dataset plus each date's top-k CLIP classes."""
 import copy
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from mmengine.dataset import Compose
 
@@ -31,28 +31,34 @@ class CLIPPromptDataset:
     records are matched by file name, so JSON files written on another
     machine work.
 
+    The wrapped dataset is named by ``dataset_type`` and takes the other
+    keyword arguments, so a config turns a dataset into a prompted one by
+    changing ``type`` and adding ``dataset_type``::
+
+        dataset=dict(type='CLIPPromptDataset', dataset_type='LEVIRCDDataset',
+                     data_root=..., data_prefix=..., pipeline=...)
+
     Args:
-        dataset (dict): Config of the wrapped dataset (any
-            :class:`CDDataset`), including its ``pipeline``; the wrapper
-            runs that pipeline itself.
+        dataset_type (str): Registered type of the wrapped dataset (any
+            :class:`CDDataset`).
         json_tag (str): Tag of the JSON files. Defaults to '56_vit16'.
         topk (int): Class names kept per image. Defaults to 9.
+        pipeline (sequence[dict]): The data pipeline (run by the wrapper,
+            after which the class names are attached).
         lazy_init (bool): Defer reading the dataset and the JSON files
             until :meth:`full_init`. Defaults to False.
+        **kwargs: Arguments of the wrapped dataset.
     """
 
     def __init__(self,
-                 dataset: dict,
+                 dataset_type: str,
                  json_tag: str = '56_vit16',
                  topk: int = 9,
-                 lazy_init: bool = False) -> None:
-        if not isinstance(dataset, dict):
-            raise TypeError('CLIPPromptDataset needs the config dict of the '
-                            f'wrapped dataset, got {type(dataset).__name__}')
+                 pipeline: Sequence[dict] = (),
+                 lazy_init: bool = False,
+                 **kwargs) -> None:
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
-        dataset = copy.deepcopy(dataset)
-        pipeline = dataset.pop('pipeline', [])
         swapping = [t['type'] for t in pipeline
                     if isinstance(t, dict) and t.get('type') in _DATE_SWAPPING]
         if swapping:
@@ -60,8 +66,9 @@ class CLIPPromptDataset:
                 f'CLIPPromptDataset: the pipeline swaps the dates '
                 f'({swapping}), which would give date B the class names of '
                 'date A; remove it')
-        self.dataset = DATASETS.build(dict(dataset, lazy_init=True))
-        self.pipeline = Compose(pipeline)
+        self.dataset = DATASETS.build(
+            dict(kwargs, type=dataset_type, lazy_init=True))
+        self.pipeline = Compose(list(pipeline))
         self.json_tag = json_tag
         self.topk = topk
         self._names: List[Tuple[List[str], List[str]]] = []

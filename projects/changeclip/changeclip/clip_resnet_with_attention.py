@@ -1,14 +1,12 @@
 """CLIPResNetWithAttention: CLIP's modified ResNet with dense attention pooling."""
-import logging
 from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from open_clip.modified_resnet import AttentionPool2d, ModifiedResNet
 
 from changefine_mm.registry import MODELS
-from .clip_weights import interpolate_pos_embed, load_tower, read_clip_tower
+from .clip_weights import init_from_clip, interpolate_pos_embed
 
 
 def dense_attention_pool(pool: AttentionPool2d,
@@ -98,18 +96,8 @@ class CLIPResNetWithAttention(ModifiedResNet):
 
     def init_weights(self) -> None:
         """Load the ``visual.*`` weights of ``clip_checkpoint`` if given."""
-        if self.clip_checkpoint is None:
-            print_log(f'{type(self).__name__}: no clip_checkpoint, keeping '
-                      'random weights', logger='current',
-                      level=logging.WARNING)
-            return
-        weights = read_clip_tower(self.clip_checkpoint, 'visual')
-        key = 'attnpool.positional_embedding'
-        if key in weights:
-            grid = self.attnpool.positional_embedding.shape[0] - 1
-            side = round(grid**0.5)
-            weights[key] = interpolate_pos_embed(weights[key], (side, side))
-        load_tower(self, weights, self.clip_checkpoint)
+        init_from_clip(self, self.clip_checkpoint, 'visual',
+                       'attnpool.positional_embedding')
 
     def forward(self, x: torch.Tensor) -> Tuple:
         """Encode one date.

@@ -1,14 +1,12 @@
 """CLIPTextContextEncoder: CLIP's text tower with learnable context tokens."""
-import logging
 from typing import Optional
 
 import torch
-from mmengine.logging import print_log
 from open_clip.transformer import QuickGELU, TextTransformer
 from torch import nn
 
 from changefine_mm.registry import MODELS
-from .clip_weights import load_tower, read_clip_tower
+from .clip_weights import init_from_clip
 
 
 @MODELS.register_module()
@@ -70,17 +68,8 @@ class CLIPTextContextEncoder(TextTransformer):
 
     def init_weights(self) -> None:
         """Load the text weights of ``clip_checkpoint`` if given."""
-        if self.clip_checkpoint is None:
-            print_log(f'{type(self).__name__}: no clip_checkpoint, keeping '
-                      'random weights', logger='current',
-                      level=logging.WARNING)
-            return
-        weights = read_clip_tower(self.clip_checkpoint, 'text')
-        if 'positional_embedding' in weights:
-            weights['positional_embedding'] = weights[
-                'positional_embedding'][:self.context_length]
-        load_tower(self, weights, self.clip_checkpoint,
-                   own_keys=('contexts', ))
+        init_from_clip(self, self.clip_checkpoint, 'text',
+                       'positional_embedding', own_keys=('contexts', ))
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Embed prompts.

@@ -1,17 +1,15 @@
 """CLIPVisionTransformer: CLIP's ViT as a four-scale dense backbone."""
-import logging
 import math
 from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn.bricks import DropPath
-from mmengine.logging import print_log
 from open_clip.transformer import (QuickGELU, ResidualAttentionBlock,
                                    VisionTransformer)
 from torch import nn
 
 from changefine_mm.registry import MODELS
-from .clip_weights import interpolate_pos_embed, load_tower, read_clip_tower
+from .clip_weights import init_from_clip, interpolate_pos_embed
 
 # Output strides of the four feature maps.
 _STRIDES = (4, 8, 16, 32)
@@ -112,16 +110,8 @@ class CLIPVisionTransformer(VisionTransformer):
 
     def init_weights(self) -> None:
         """Load the ``visual.*`` weights of ``clip_checkpoint`` if given."""
-        if self.clip_checkpoint is None:
-            print_log(f'{type(self).__name__}: no clip_checkpoint, keeping '
-                      'random weights', logger='current',
-                      level=logging.WARNING)
-            return
-        weights = read_clip_tower(self.clip_checkpoint, 'visual')
-        if 'positional_embedding' in weights:
-            weights['positional_embedding'] = interpolate_pos_embed(
-                weights['positional_embedding'], self.grid_size)
-        load_tower(self, weights, self.clip_checkpoint, own_keys=('fpn', ))
+        init_from_clip(self, self.clip_checkpoint, 'visual',
+                       'positional_embedding', own_keys=('fpn', ))
 
     def forward(self, x: torch.Tensor) -> Tuple:
         """Encode one date.

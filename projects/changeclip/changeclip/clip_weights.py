@@ -7,10 +7,12 @@ top-level keys). The file is read by
 OpenAI's TorchScript releases, OpenAI-layout state dicts and open_clip
 checkpoints all work, from local files only.
 """
-from typing import Dict, Sequence, Tuple
+import logging
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from torch import nn
 
 from changefine_mm.models.utils.clip_loading import read_clip_state_dict
@@ -112,3 +114,38 @@ def interpolate_pos_embed(pos_embed: torch.Tensor,
     spatial = F.interpolate(spatial, size=size, mode='bilinear')
     spatial = spatial.reshape(channels, -1).permute(1, 0)
     return torch.cat([cls_pos, spatial], dim=0)
+
+
+def init_from_clip(module: nn.Module,
+                   checkpoint: Optional[str],
+                   tower: str,
+                   pos_key: str,
+                   own_keys: Sequence[str] = ()) -> None:
+    """Load a CLIP tower into ``module``, fitting its positional embedding.
+
+    A text embedding longer than the module's is cut (the official text
+    encoder does so); an image grid of another size is resized bilinearly
+    to the module's (e.g. CLIP's 7x7 to RN50's 16x16 at 512 pixels).
+
+    Args:
+        module (nn.Module): The tower.
+        checkpoint (str, optional): Local CLIP checkpoint; None keeps the
+            random initialisation (with a warning).
+        tower (str): 'visual' or 'text'.
+        pos_key (str): Name of the positional embedding in the module.
+        own_keys (sequence[str]): See :func:`load_tower`.
+    """
+    if checkpoint is None:
+        print_log(f'{type(module).__name__}: no clip_checkpoint, keeping '
+                  'random weights', logger='current', level=logging.WARNING)
+        return
+    weights = read_clip_tower(checkpoint, tower)
+    target = module.state_dict()[pos_key]
+    if pos_key in weights and weights[pos_key].shape != target.shape:
+        if tower == 'text':
+            weights[pos_key] = weights[pos_key][:target.shape[0]]
+        else:
+            side = round((target.shape[0] - 1)**0.5)
+            weights[pos_key] = interpolate_pos_embed(weights[pos_key],
+                                                     (side, side))
+    load_tower(module, weights, checkpoint, own_keys)

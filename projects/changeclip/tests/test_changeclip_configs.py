@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import torch
-from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
-                             tiny_config, write_clip)
+from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
+from changeclip_tiny import CONFIGS, TAG, prompted_copy, tiny_config
 from mmengine.config import Config
 
 from changefine_mm.registry import MODELS
@@ -75,18 +75,16 @@ def test_config_follows_the_published_schedule_and_builds(name):
         wrapper = cfg[f'{loader}_dataloader'].dataset
         assert wrapper.type == 'CLIPPromptDataset'
         assert (wrapper.json_tag, wrapper.topk) == ('56_vit16', 9)
-        assert wrapper.dataset.type == dataset
+        assert wrapper.dataset_type == dataset
     model = MODELS.build(tiny_config(name).model)
     assert model.decode_head.num_classes == 2
 
 
 @pytest.fixture(scope='module')
-def prompt_root(synthetic_cd_root, tmp_path_factory):
-    clip = write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'), TINY_VIT_ARCH)
+def prompt_root(synthetic_cd_root, tmp_path_factory, vit_clip_file):
     return prompted_copy(synthetic_cd_root,
                          str(tmp_path_factory.mktemp('data') / 'levir'),
-                         CLIPZeroShotClassifier(clip_checkpoint=clip))
+                         CLIPZeroShotClassifier(clip_checkpoint=vit_clip_file))
 
 
 def test_tiny_levir_config_trains_and_validates_with_tools_train(
@@ -97,7 +95,7 @@ def test_tiny_levir_config_trains_and_validates_with_tools_train(
             f'{loader}_dataloader.num_workers': 0,
             f'{loader}_dataloader.persistent_workers': False,
             f'{loader}_dataloader.dataset.json_tag': TAG,
-            f'{loader}_dataloader.dataset.dataset.data_root': prompt_root,
+            f'{loader}_dataloader.dataset.data_root': prompt_root,
         })
     cfg.merge_from_dict({
         'train_dataloader.batch_size': 2,

@@ -3,8 +3,9 @@ import copy
 
 import pytest
 import torch
-from changeclip_tiny import (TINY_R50, TINY_RN_ARCH, TINY_VIT, TINY_VIT_ARCH,
-                             samples, tiny_config, write_clip)
+from changeclip_tiny import rn_clip_file  # noqa: F401 (fixture)
+from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
+from changeclip_tiny import samples, tiny_config
 from open_clip.modified_resnet import ModifiedResNet
 from open_clip.transformer import QuickGELU, TextTransformer
 
@@ -30,18 +31,6 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope='module')
-def rn_file(tmp_path_factory):
-    return write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_rn.pt'), TINY_RN_ARCH)
-
-
-@pytest.fixture(scope='module')
-def vit_file(tmp_path_factory):
-    return write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'), TINY_VIT_ARCH)
-
-
 def build(cfg: dict, **changes) -> torch.nn.Module:
     cfg = copy.deepcopy(cfg)
     cfg.update(changes)
@@ -52,13 +41,13 @@ def r50_model_cfg() -> dict:
     return tiny_config('changeclip_r50_256x256_20k_whucd.py').model.to_dict()
 
 
-def test_resnet_global_embedding_is_clips_attention_pool(rn_file):
+def test_resnet_global_embedding_is_clips_attention_pool(rn_clip_file):
     backbone = CLIPResNetWithAttention(
         layers=[1, 1, 1, 1], width=8, output_dim=16, input_resolution=64,
-        clip_checkpoint=rn_file).eval()
+        clip_checkpoint=rn_clip_file).eval()
     backbone.init_weights()
     reference = ModifiedResNet([1, 1, 1, 1], 16, 4, 64, 8).eval()
-    reference.load_state_dict(read_clip_tower(rn_file, 'visual'))
+    reference.load_state_dict(read_clip_tower(rn_clip_file, 'visual'))
     x = torch.randn(2, 3, 64, 64)
     outs = backbone(x)
     assert [o.shape[1:] for o in outs[:4]] == [(32, 16, 16), (64, 8, 8),
@@ -72,27 +61,27 @@ def test_resnet_global_embedding_is_clips_attention_pool(rn_file):
     assert backbone(torch.randn(1, 3, 96, 96))[4][1].shape == (1, 16, 3, 3)
 
 
-def test_resnet_loading_resizes_pool_and_rejects_other_dims(rn_file):
+def test_resnet_loading_resizes_pool_and_rejects_other_dims(rn_clip_file):
     backbone = CLIPResNetWithAttention(
         layers=[1, 1, 1, 1], width=8, output_dim=16, input_resolution=128,
-        clip_checkpoint=rn_file)
+        clip_checkpoint=rn_clip_file)
     backbone.init_weights()
-    weights = read_clip_tower(rn_file, 'visual')
+    weights = read_clip_tower(rn_clip_file, 'visual')
     torch.testing.assert_close(backbone.layer3[0].conv2.weight,
                                weights['layer3.0.conv2.weight'])
     assert backbone.attnpool.positional_embedding.shape == (17, 256)
     wrong = CLIPResNetWithAttention(
-        layers=[1, 1, 1, 1], width=16, output_dim=16, clip_checkpoint=rn_file)
+        layers=[1, 1, 1, 1], width=16, output_dim=16, clip_checkpoint=rn_clip_file)
     with pytest.raises(ValueError, match='shape mismatches .*conv1.weight'):
         wrong.init_weights()
 
 
-def test_vit_outputs_and_loading(vit_file):
+def test_vit_outputs_and_loading(vit_clip_file):
     backbone = CLIPVisionTransformer(
         input_resolution=64, patch_size=16, width=64, layers=4, heads=1,
-        output_dim=16, out_indices=[0, 1, 2, 3], clip_checkpoint=vit_file)
+        output_dim=16, out_indices=[0, 1, 2, 3], clip_checkpoint=vit_clip_file)
     backbone.init_weights()
-    weights = read_clip_tower(vit_file, 'visual')
+    weights = read_clip_tower(vit_clip_file, 'visual')
     torch.testing.assert_close(backbone.proj, weights['proj'])
     # The 2x2 grid of the 32-pixel checkpoint is resized to 4x4.
     assert backbone.positional_embedding.shape == (17, 64)
@@ -104,16 +93,16 @@ def test_vit_outputs_and_loading(vit_file):
         CLIPVisionTransformer(layers=4, out_indices=[3, 5, 7, 11])
 
 
-def test_text_encoder_is_clips_without_context_and_loads(vit_file):
+def test_text_encoder_is_clips_without_context_and_loads(vit_clip_file):
     plain = CLIPTextContextEncoder(
         context_length=77, token_length=77, transformer_width=64,
         transformer_heads=1, transformer_layers=1, embed_dim=16,
-        clip_checkpoint=vit_file).eval()
+        clip_checkpoint=vit_clip_file).eval()
     plain.init_weights()
     reference = TextTransformer(context_length=77, width=64, heads=1,
                                 layers=1, output_dim=16,
                                 act_layer=QuickGELU).eval()
-    reference.load_state_dict(read_clip_tower(vit_file, 'text'))
+    reference.load_state_dict(read_clip_tower(vit_clip_file, 'text'))
     tokens = torch.randint(1, 1000, (2, 3, 77))
     tokens[..., 9] = 49407  # end of text
     tokens[..., 10:] = 0
@@ -122,7 +111,7 @@ def test_text_encoder_is_clips_without_context_and_loads(vit_file):
     prompted = CLIPTextContextEncoder(
         context_length=40, token_length=32, transformer_width=64,
         transformer_heads=1, transformer_layers=1, embed_dim=16,
-        clip_checkpoint=vit_file)
+        clip_checkpoint=vit_clip_file)
     prompted.init_weights()
     assert prompted.contexts.shape == (1, 1, 8, 64)
     assert prompted(tokens[..., :32]).shape == (2, 3, 16)
@@ -238,10 +227,10 @@ def test_checkpoint_round_trip(tmp_path):
                                    model(**data, mode='tensor'))
 
 
-def test_tile_prompts_are_rebuilt_for_every_window(vit_file):
+def test_tile_prompts_are_rebuilt_for_every_window(vit_clip_file):
     tile_prompts = dict(
         classifier=dict(type='CLIPZeroShotClassifier',
-                        clip_checkpoint=vit_file),
+                        clip_checkpoint=vit_clip_file),
         topk=3)
     model = build(
         r50_model_cfg(),

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import torch
-from changeclip_tiny import (TAG, TINY_VIT_ARCH, load_prompt_tool,
-                             prompted_copy, write_clip)
+from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
+from changeclip_tiny import TAG, load_prompt_tool, prompted_copy
 
 from projects.changeclip.changeclip import (CLIPPromptDataset,
                                             CLIPZeroShotClassifier)
@@ -31,14 +31,8 @@ def _one_thread():
 
 
 @pytest.fixture(scope='module')
-def clip_file(tmp_path_factory):
-    return write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'), TINY_VIT_ARCH)
-
-
-@pytest.fixture(scope='module')
-def classifier(clip_file):
-    return CLIPZeroShotClassifier(clip_checkpoint=clip_file)
+def classifier(vit_clip_file):
+    return CLIPZeroShotClassifier(clip_checkpoint=vit_clip_file)
 
 
 @pytest.fixture(scope='module')
@@ -155,13 +149,13 @@ def test_tool_resumes_after_interruption(prompt_root, classifier, tmp_path):
     assert seen == []
 
 
-def test_tool_command_line(prompt_root, clip_file, tmp_path, monkeypatch,
+def test_tool_command_line(prompt_root, vit_clip_file, tmp_path, monkeypatch,
                            capsys):
     root = str(tmp_path / 'cli')
     shutil.copytree(osp.join(prompt_root, 'val'), osp.join(root, 'val'),
                     ignore=shutil.ignore_patterns('*.json'))
     monkeypatch.setattr(sys, 'argv', [
-        'clip_prompt_classes.py', root, '--checkpoint', clip_file,
+        'clip_prompt_classes.py', root, '--checkpoint', vit_clip_file,
         '--splits', 'val', 'test', '--tag', TAG, '--batch-size', '3'
     ])
     tool.main()
@@ -173,15 +167,14 @@ def test_tool_command_line(prompt_root, clip_file, tmp_path, monkeypatch,
 
 def _wrapped(root, split='train', topk=9, pipeline=None):
     return CLIPPromptDataset(
-        dataset=dict(
-            type='LEVIRCDDataset',
-            data_root=root,
-            split=split,
-            pipeline=pipeline or [
-                dict(type='MultiImgLoadImageFromFile'),
-                dict(type='MultiImgLoadAnnotations'),
-                dict(type='MultiImgPackSegInputs')
-            ]),
+        dataset_type='LEVIRCDDataset',
+        data_root=root,
+        split=split,
+        pipeline=pipeline or [
+            dict(type='MultiImgLoadImageFromFile'),
+            dict(type='MultiImgLoadAnnotations'),
+            dict(type='MultiImgPackSegInputs')
+        ],
         json_tag=TAG,
         topk=topk)
 

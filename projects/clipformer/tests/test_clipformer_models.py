@@ -215,7 +215,7 @@ def test_config_follows_the_released_logs_and_builds(name):
     for loader in ('train', 'val', 'test'):
         wrapper = cfg[f'{loader}_dataloader'].dataset
         assert (wrapper.type, wrapper.json_tag) == ('CLIPPromptDataset', tag)
-        assert wrapper.dataset.type == dataset
+        assert wrapper.dataset_type == dataset
     model = MODELS.build(tiny_model_cfg(name))
     assert len(model.decode_head.stages) == 4
 

@@ -1,45 +1,20 @@
 # WHU-CD in the usual 256x256 tiles.
 # Each pair gets the top-9 CLIP classes of both dates from the prompt JSON
-# files written by tools/misc/clip_prompt_classes.py (see docs/projects.md).
+# files written by tools/misc/clip_prompt_classes.py (see docs/projects.md):
+# CLIPPromptDataset wraps the dataset named by dataset_type.
 _base_ = ['../../../../../configs/_base_/datasets/whu_cd.py']
 data_root = 'data/WHU-CD'
-json_tag = '56_vit16'
-prompt_topk = 9
+prompted = dict(
+    type='CLIPPromptDataset',
+    dataset_type={{_base_.dataset_type}},
+    json_tag='56_vit16',
+    topk=9,
+    data_root=data_root)
 test_pipeline = [
     dict(type='MultiImgLoadImageFromFile'),
     dict(type='MultiImgLoadAnnotations'),
     dict(type='MultiImgPackSegInputs')
 ]
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CLIPPromptDataset',
-        json_tag=json_tag,
-        topk=prompt_topk,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root=data_root,
-            data_prefix={{_base_.train_dataloader.dataset.data_prefix}},
-            pipeline={{_base_.train_pipeline}})))
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CLIPPromptDataset',
-        json_tag=json_tag,
-        topk=prompt_topk,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root=data_root,
-            data_prefix={{_base_.val_dataloader.dataset.data_prefix}},
-            pipeline=test_pipeline)))
-test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CLIPPromptDataset',
-        json_tag=json_tag,
-        topk=prompt_topk,
-        dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root=data_root,
-            data_prefix={{_base_.test_dataloader.dataset.data_prefix}},
-            pipeline=test_pipeline)))
+train_dataloader = dict(dataset=prompted)
+val_dataloader = dict(dataset=dict(prompted, pipeline=test_pipeline))
+test_dataloader = val_dataloader
