@@ -30,8 +30,9 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-from projects.changeclip.changeclip.clip_zero_shot_classifier import (  # noqa: E402,E501
-    DEFAULT_CLASSES, CLIPZeroShotClassifier)
+from projects.changeclip.changeclip import CLIPZeroShotClassifier  # noqa: E402
+from projects.changeclip.changeclip.clip_zero_shot_classifier import \
+    DEFAULT_CLASSES  # noqa: E402
 from projects.changeclip.changeclip.prompt_json import (  # noqa: E402
     make_record, prompt_json_path)
 

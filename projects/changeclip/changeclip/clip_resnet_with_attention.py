@@ -1,4 +1,4 @@
-"""CLIPResNetWithAttention: CLIP's modified ResNet with dense attention pooling."""
+"""CLIPResNetWithAttention: CLIP's modified ResNet, densely pooled."""
 from typing import List, Optional, Sequence, Tuple
 
 import torch

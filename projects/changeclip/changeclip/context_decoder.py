@@ -89,7 +89,8 @@ class ContextDecoder(BaseModule):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
 
-    def forward(self, text: torch.Tensor, visual: torch.Tensor) -> torch.Tensor:
+    def forward(self, text: torch.Tensor,
+                visual: torch.Tensor) -> torch.Tensor:
         """Decode.
 
         Args:

@@ -1,4 +1,4 @@
-"""SwinTextDecode: a U-shaped decoder whose attention blocks read the prompts."""
+"""SwinTextDecode: a U-shaped decoder whose attention reads the prompts."""
 from typing import List, Sequence, Tuple
 
 import torch

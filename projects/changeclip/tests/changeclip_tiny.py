@@ -3,7 +3,6 @@ import importlib.util
 import os.path as osp
 import shutil
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
@@ -77,18 +76,10 @@ def write_clip(path: str, arch: CLIPArch, seed: int = 0) -> str:
     return path
 
 
-@pytest.fixture(scope='module')
-def vit_clip_file(tmp_path_factory) -> str:
-    """A tiny ViT CLIP checkpoint file (imported by the test modules)."""
-    return write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'), TINY_VIT_ARCH)
-
-
-@pytest.fixture(scope='module')
-def rn_clip_file(tmp_path_factory) -> str:
-    """A tiny modified-ResNet CLIP checkpoint file."""
-    return write_clip(
-        str(tmp_path_factory.mktemp('clip') / 'tiny_rn.pt'), TINY_RN_ARCH)
+def tiny_clip_file(tmp_path_factory, arch: CLIPArch) -> str:
+    """Write a tiny CLIP checkpoint in a fresh temporary folder."""
+    name = 'tiny_vit.pt' if arch.is_vit else 'tiny_rn.pt'
+    return write_clip(str(tmp_path_factory.mktemp('clip') / name), arch)
 
 
 def samples(names_a, names_b, size=64, seed=0):

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import torch
-from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
-from changeclip_tiny import CONFIGS, TAG, prompted_copy, tiny_config
+from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
+                             tiny_clip_file, tiny_config)
 from mmengine.config import Config
 
 from changefine_mm.registry import MODELS
@@ -78,6 +78,11 @@ def test_config_follows_the_published_schedule_and_builds(name):
         assert wrapper.dataset_type == dataset
     model = MODELS.build(tiny_config(name).model)
     assert model.decode_head.num_classes == 2
+
+
+@pytest.fixture(scope='module')
+def vit_clip_file(tmp_path_factory):
+    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
 
 
 @pytest.fixture(scope='module')

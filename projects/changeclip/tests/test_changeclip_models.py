@@ -3,9 +3,8 @@ import copy
 
 import pytest
 import torch
-from changeclip_tiny import rn_clip_file  # noqa: F401 (fixture)
-from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
-from changeclip_tiny import samples, tiny_config
+from changeclip_tiny import (TINY_RN_ARCH, TINY_VIT_ARCH, samples,
+                             tiny_clip_file, tiny_config)
 from open_clip.modified_resnet import ModifiedResNet
 from open_clip.transformer import QuickGELU, TextTransformer
 
@@ -29,6 +28,16 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def rn_clip_file(tmp_path_factory):
+    return tiny_clip_file(tmp_path_factory, TINY_RN_ARCH)
+
+
+@pytest.fixture(scope='module')
+def vit_clip_file(tmp_path_factory):
+    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
 
 
 def build(cfg: dict, **changes) -> torch.nn.Module:
@@ -61,7 +70,8 @@ def test_resnet_global_embedding_is_clips_attention_pool(rn_clip_file):
     assert backbone(torch.randn(1, 3, 96, 96))[4][1].shape == (1, 16, 3, 3)
 
 
-def test_resnet_loading_resizes_pool_and_rejects_other_dims(rn_clip_file):
+def test_resnet_loading_resizes_pool_and_rejects_other_dims(
+        rn_clip_file):
     backbone = CLIPResNetWithAttention(
         layers=[1, 1, 1, 1], width=8, output_dim=16, input_resolution=128,
         clip_checkpoint=rn_clip_file)
@@ -71,7 +81,8 @@ def test_resnet_loading_resizes_pool_and_rejects_other_dims(rn_clip_file):
                                weights['layer3.0.conv2.weight'])
     assert backbone.attnpool.positional_embedding.shape == (17, 256)
     wrong = CLIPResNetWithAttention(
-        layers=[1, 1, 1, 1], width=16, output_dim=16, clip_checkpoint=rn_clip_file)
+        layers=[1, 1, 1, 1], width=16, output_dim=16,
+        clip_checkpoint=rn_clip_file)
     with pytest.raises(ValueError, match='shape mismatches .*conv1.weight'):
         wrong.init_weights()
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import torch
-from changeclip_tiny import vit_clip_file  # noqa: F401 (fixture)
-from changeclip_tiny import TAG, load_prompt_tool, prompted_copy
+from changeclip_tiny import (TAG, TINY_VIT_ARCH, load_prompt_tool,
+                             prompted_copy, tiny_clip_file)
 
 from projects.changeclip.changeclip import (CLIPPromptDataset,
                                             CLIPZeroShotClassifier)
@@ -28,6 +28,11 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def vit_clip_file(tmp_path_factory):
+    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
 
 
 @pytest.fixture(scope='module')
@@ -52,7 +57,8 @@ def test_class_list_is_changeclips_56():
 
 def test_class_file_takes_the_name_before_the_comma(tmp_path):
     path = tmp_path / 'rscls.txt'
-    path.write_text('airport, 飞机场\n\nbare land, 裸地\n', encoding='utf-8')
+    path.write_text('airport, 飞机场\n\nbare land, 裸地\n',
+                    encoding='utf-8')
     assert read_class_names(str(path)) == ['airport', 'bare land']
     path.write_text('road\nroad\n')
     with pytest.raises(ValueError, match='twice'):

@@ -1,4 +1,4 @@
-"""CLIPSwinWithAttention: Swin Transformer with CLIP-style pooled embeddings."""
+"""CLIPSwinWithAttention: Swin Transformer with CLIP-style embeddings."""
 import logging
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple

@@ -54,10 +54,13 @@ class DifferencePyramid(BaseModule):
         channels (int): Width of the difference maps. Defaults to 256.
     """
 
-    def __init__(self, in_channels: Sequence[int], channels: int = 256) -> None:
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int = 256) -> None:
         super().__init__()
         self.channels = channels
-        self.embeds = nn.ModuleList(nn.Linear(c, channels) for c in in_channels)
+        self.embeds = nn.ModuleList(
+            nn.Linear(c, channels) for c in in_channels)
         self.diffs = nn.ModuleList(
             _difference_conv(2 * channels, channels) for _ in in_channels)
         self.fuse = nn.Sequential(

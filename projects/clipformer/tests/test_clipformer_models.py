@@ -222,7 +222,8 @@ def test_config_follows_the_released_logs_and_builds(name):
 
 def test_rn50_text_variant_and_tile_prompt_config_build():
     rn50 = Config.fromfile(
-        osp.join(CONFIGS, '_base_', 'models', 'clipformer_swin-t_rn50-text.py'))
+        osp.join(CONFIGS, '_base_', 'models',
+                 'clipformer_swin-t_rn50-text.py'))
     assert rn50.model.text_encoder.embed_dim == 1024
     assert rn50.model.backbone.output_dim == 1024
     assert rn50.model.decode_head.text_dim == 1024
