@@ -46,7 +46,10 @@ setup(
     packages=find_packages(include=['changefine_mm', 'changefine_mm.*']),
     include_package_data=True,
     install_requires=read_requirements('runtime.txt') + mmcv_requirement(),
-    extras_require=dict(tests=read_requirements('tests.txt')),
+    extras_require=dict(
+        tests=read_requirements('tests.txt'),
+        geo=read_requirements('geo.txt'),
+        deploy=read_requirements('deploy.txt')),
     classifiers=[
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Image Recognition',

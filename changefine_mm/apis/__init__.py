@@ -5,7 +5,7 @@ that needs them runs (``pip install "changefine-mm[geo]"`` /
 from .files import match_pairs, predict_files, read_image
 from .geotiff_inference import predict_geotiff
 from .inferencer import ChangeInferencer, build_change_model
-from .onnx_export import export_onnx, verify_onnx
+from .onnx_export import check_export, export_onnx, verify_onnx
 from .polygons import write_polygons
 from .scene import SceneStats, blend_scene
 from .sliding import StripBlender, Window, window_rows, window_weights
@@ -13,6 +13,6 @@ from .sliding import StripBlender, Window, window_rows, window_weights
 __all__ = [
     'ChangeInferencer', 'build_change_model', 'predict_files',
     'predict_geotiff', 'match_pairs', 'read_image', 'write_polygons',
-    'export_onnx', 'verify_onnx', 'blend_scene', 'SceneStats',
+    'export_onnx', 'verify_onnx', 'check_export', 'blend_scene', 'SceneStats',
     'StripBlender', 'Window', 'window_rows', 'window_weights'
 ]

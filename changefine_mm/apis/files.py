@@ -27,6 +27,7 @@ from .geo import GEO_SUFFIXES, import_rasterio, is_geotiff, open_raster
 from .geotiff_inference import check_outputs, predict_geotiff
 from .inferencer import NODATA
 from .polygons import FORMATS, polygon_format, write_polygons
+from .scene import SceneStats
 
 IMAGE_SUFFIXES = GEO_SUFFIXES + ('.png', '.jpg', '.jpeg', '.bmp')
 
@@ -43,6 +44,7 @@ class PairJob:
         prob (str | None): Probability output.
         overlay (str | None): Overlay output.
         polygons (str | None): Polygon output.
+        stats (SceneStats | None): Counters of a GeoTIFF run, once run.
     """
     name: str
     path_a: str
@@ -51,6 +53,7 @@ class PairJob:
     prob: Optional[str] = None
     overlay: Optional[str] = None
     polygons: Optional[str] = None
+    stats: Optional[SceneStats] = None
 
     @property
     def outputs(self) -> List[Optional[str]]:
@@ -255,14 +258,15 @@ def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
                  min_area: float, align: bool, share_windows: bool,
                  progress: bool, scene_options: dict) -> None:
     from .geo import write_overlay
-    predict_geotiff(inferencer, job.path_a, job.path_b, job.mask, job.prob,
+    job.stats = predict_geotiff(inferencer, job.path_a, job.path_b, job.mask, job.prob,
                     window=window, overlap=overlap, align=align,
                     overwrite=True, share_windows=share_windows,
                     progress=progress, **scene_options)
     if share_windows and get_dist_info()[0] != 0:
         return
     if job.overlay:
-        write_overlay(job.path_b, job.mask, job.overlay)
+        write_overlay(job.path_b, job.mask, job.overlay,
+                      tile=scene_options.get('tile', 256))
     if job.polygons:
         write_polygons(job.mask, job.polygons, min_area)
 

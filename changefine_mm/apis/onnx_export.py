@@ -20,7 +20,7 @@ is one forward pass: for big scenes run the graph on windows, or use
 ``torch.onnx`` (needs only ``onnx``).
 """
 import warnings
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -152,6 +152,10 @@ def export_onnx(inferencer,
 
     Returns:
         str: ``path``.
+
+    Raises:
+        RuntimeError: If the exporter cannot convert the model, naming the
+            model and the exporter's reason.
     """
     try:
         import onnx  # noqa: F401
@@ -175,11 +179,20 @@ def export_onnx(inferencer,
         # The tracer warns about every shape-dependent Python value; the
         # ones here are recorded as graph ops, which the check confirms.
         warnings.simplefilter('ignore')
-        torch.onnx.export(wrapper, inputs, path, dynamo=False,
-                          input_names=['image_a', 'image_b'],
-                          output_names=['mask', 'prob'],
-                          dynamic_axes=dynamic_axes, opset_version=opset)
-    inferencer.model.to(inferencer.device)
+        try:
+            torch.onnx.export(wrapper, inputs, path, dynamo=False,
+                              input_names=['image_a', 'image_b'],
+                              output_names=['mask', 'prob'],
+                              dynamic_axes=dynamic_axes,
+                              opset_version=opset)
+        except Exception as err:  # noqa: BLE001 - exporter errors vary
+            hint = (' Try a fixed size (--static --shape H W).'
+                    if dynamic else '')
+            raise RuntimeError(
+                f'{type(inferencer.model).__name__} cannot be exported to '
+                f'ONNX: {str(err).splitlines()[0][:300]}.{hint}') from err
+        finally:
+            inferencer.model.to(inferencer.device)
     return path
 
 
@@ -235,16 +248,49 @@ def _firm_mismatches(mask: np.ndarray, expected: dict,
     return int((differ & firm).sum())
 
 
-def check_tolerance(result: Dict[str, float],
-                    atol: Optional[float] = 1e-4) -> None:
-    """Raise if an ONNX/PyTorch comparison is outside the tolerance.
+def check_export(path: str,
+                 inferencer,
+                 shape: Sequence[int],
+                 dynamic: bool,
+                 layout: str = 'hwc',
+                 atol: float = 1e-4) -> Dict[str, float]:
+    """Check an exported graph against PyTorch, at another size if dynamic.
 
     Args:
-        result (dict): Output of :func:`verify_onnx`.
+        path (str): ONNX file.
+        inferencer (ChangeInferencer): The same model in PyTorch.
+        shape (sequence[int]): The export size (H, W).
+        dynamic (bool): Whether the graph was exported with free H and W.
+        layout (str): Input layout of the graph.
         atol (float): Largest accepted probability difference.
+
+    Returns:
+        dict: The worst :func:`verify_onnx` result.
+
+    Raises:
+        RuntimeError: If the graph differs from PyTorch; for a dynamic graph
+            that is right only at the export size, the message says why.
     """
+    result = verify_onnx(path, inferencer, [tuple(shape)], layout)
+    _raise_if_off(result, atol, '')
+    if not dynamic:
+        return result
+    # A size that is neither the export size nor a multiple of 32.
+    other = (shape[0] * 3 // 2 + 7, shape[1] + 41)
+    result = verify_onnx(path, inferencer, [other], layout)
+    _raise_if_off(
+        result, atol,
+        f' at {other[0]}x{other[1]}, though it matches at the export size '
+        f'{shape[0]}x{shape[1]}: the model code turns sizes into constants '
+        'while tracing (e.g. int() of a shape or torch.arange(x.size(3))), '
+        'so dynamic sizes are not supported for this model; export with '
+        '--static --shape H W for the size you deploy')
+    return result
+
+
+def _raise_if_off(result: Dict[str, float], atol: float, why: str) -> None:
     if result['max_prob_diff'] > atol or result['mask_mismatch']:
         raise RuntimeError(
-            f'ONNX output differs from PyTorch: max probability difference '
-            f'{result["max_prob_diff"]:.2e} (tolerance {atol:.0e}), '
-            f'{result["mask_mismatch"]} mask pixel(s) differ')
+            f'ONNX output differs from PyTorch{why}: max probability '
+            f'difference {result["max_prob_diff"]:.2e} (tolerance '
+            f'{atol:.0e}), {result["mask_mismatch"]} mask pixel(s) differ')

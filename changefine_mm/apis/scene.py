@@ -35,10 +35,12 @@ class SceneStats:
             blending buffer at once (rank 0).
         peak_rows (int): Most scene rows held by a blending buffer.
         peak_in_flight (int): Most windows read but not yet blended.
+        predicted (int): Windows this process ran through the model.
         seconds (float): Wall time.
     """
     windows: int = 0
     skipped: int = 0
+    predicted: int = 0
     peak_open_windows: int = 0
     peak_rows: int = 0
     peak_in_flight: int = 0
@@ -94,6 +96,7 @@ def blend_scene(predict: Predictor,
             mine = windows[first + rank * batch_size:
                            first + (rank + 1) * batch_size]
             results = _predict_windows(predict, read, mine)
+            stats.predicted += sum(r[0] is not None for r in results)
             if world > 1:
                 gathered = gather_object(results, dst=0)
                 results = [r for part in (gathered or []) for r in part]

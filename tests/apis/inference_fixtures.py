@@ -5,7 +5,6 @@ Test modules import the fixtures from here (a conftest.py in this folder
 would shadow the root ``conftest`` module); the model is built once per
 session through a cache.
 """
-import functools
 import os.path as osp
 
 import numpy as np
@@ -21,15 +20,18 @@ model = dict(
     decode_head=dict(in_channels=4, channels=4))
 """
 UTM = 'EPSG:32650'
+# Built once per session, whichever test module asks first.
+_CACHE = {}
 
 
 @pytest.fixture(scope='session')
 def tiny_model_files(tmp_path_factory):
     """(config path, checkpoint path) of a seeded tiny FC-Siam-diff."""
-    return _model_files(tmp_path_factory)
+    if 'files' not in _CACHE:
+        _CACHE['files'] = _model_files(tmp_path_factory)
+    return _CACHE['files']
 
 
-@functools.lru_cache(maxsize=None)
 def _model_files(tmp_path_factory):
     from changefine_mm.apis import build_change_model
     root = tmp_path_factory.mktemp('tiny_model')
@@ -47,13 +49,11 @@ def _model_files(tmp_path_factory):
 @pytest.fixture(scope='session')
 def inferencer(tiny_model_files):
     """ChangeInferencer of the tiny model on CPU, batch size 3."""
-    return _inferencer(tiny_model_files)
-
-
-@functools.lru_cache(maxsize=None)
-def _inferencer(files):
     from changefine_mm.apis import ChangeInferencer
-    return ChangeInferencer(*files, device='cpu', batch_size=3)
+    if 'inferencer' not in _CACHE:
+        _CACHE['inferencer'] = ChangeInferencer(*tiny_model_files,
+                                                device='cpu', batch_size=3)
+    return _CACHE['inferencer']
 
 
 def synthetic_rgb_pair(height: int, width: int, seed: int = 0):
