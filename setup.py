@@ -49,7 +49,9 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         geo=read_requirements('geo.txt'),
-        deploy=read_requirements('deploy.txt')),
+        deploy=read_requirements('deploy.txt'),
+        demo=read_requirements('demo.txt'),
+        text=read_requirements('text.txt')),
     classifiers=[
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Image Recognition',

@@ -1,0 +1,1 @@
+"""Gradio demo app for any changefine_mm config + checkpoint."""
