@@ -28,12 +28,12 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
     through the text encoder with learnable context, are refined by the
     context decoder and added with weight ``gamma``; their cosine score
     maps with the dense embedding are concatenated to level
-    ``score_concat_index`` (Sec. 3.2). The levels of both dates are
+    ``score_concat_index``. The levels of both dates are
     concatenated and fused by the neck (FPN); per level, a change cue
     (``change_cue``), ``|A - B|`` through a 1x1 conv and the fused map are
-    concatenated and reduced by squeeze-and-excitation plus a 1x1 conv
-    (Sec. 3.3). The text-conditioned head gets these maps and both dates'
-    prompt embeddings (Sec. 3.4).
+    concatenated and reduced by squeeze-and-excitation plus a 1x1 conv.
+    The text-conditioned head gets these maps and both dates'
+    prompt embeddings.
 
     Class names come from ``metainfo['prompt_classes']`` (see
     :class:`CLIPPromptDataset`), or, with ``tile_prompts``, from CLIP
@@ -111,6 +111,10 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
             self.text_encoder = MODELS.build(text_encoder)
             self.context_decoder = MODELS.build(context_decoder)
             self.change_cue = MODELS.build(change_cue)
+        cue_channels = getattr(self.change_cue, 'channels', fusion_channels)
+        if cue_channels != fusion_channels:
+            raise ValueError(f'change_cue gives {cue_channels} channels, but '
+                             f'fusion_channels is {fusion_channels}')
         self.score_concat_index = score_concat_index
         self.prompt_templates = dict(prompt_templates)
         self.mode = mode

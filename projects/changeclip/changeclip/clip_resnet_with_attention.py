@@ -61,7 +61,7 @@ def dense_attention_pool(pool: AttentionPool2d,
 class CLIPResNetWithAttention(ModifiedResNet):
     """CLIP's modified ResNet (RN50 and kin) as a dense backbone.
 
-    ChangeCLIP's image encoder for its RN50 variant (paper Sec. 3.2; official
+    ChangeCLIP's image encoder for its RN50 variant (official
     ``CLIPResNetWithAttention`` in ``mmseg/models/backbones/clip_backbone.py``,
     taken from DenseCLIP). It is open_clip's ``ModifiedResNet`` (same
     parameter names as OpenAI's ``visual.*`` weights) returning the four

@@ -13,7 +13,7 @@ from .clip_weights import init_from_clip
 class CLIPTextContextEncoder(TextTransformer):
     """Encode tokenised prompts with learnable context after the start token.
 
-    ChangeCLIP's text encoder (paper Sec. 3.2, "learnable context"; official
+    ChangeCLIP's text encoder with learnable context (official
     ``CLIPTextContextEncoder`` in ``mmseg/models/backbones/clip_backbone.py``
     with the context parameter ``contexts2`` of ``ChangeCLIP``). It is
     open_clip's ``TextTransformer`` (OpenAI parameter names); between the

@@ -46,8 +46,7 @@ def _block_with_drop_path(block: ResidualAttentionBlock, x: torch.Tensor,
 class CLIPVisionTransformer(VisionTransformer):
     """CLIP's ViT (e.g. ViT-B/16) returning four feature maps and embeddings.
 
-    ChangeCLIP's image encoder for its ViT-B/16 variant (paper Sec. 3.2;
-    official ``CLIPVisionTransformer`` of
+    ChangeCLIP's image encoder for its ViT-B/16 variant (official ``CLIPVisionTransformer`` of
     ``mmseg/models/backbones/clip_backbone.py``, from DenseCLIP). It is
     open_clip's ``VisionTransformer`` (OpenAI parameter names) that taps the
     patch tokens after the blocks in ``out_indices``, brings them to strides

@@ -39,7 +39,7 @@ class _DecoderLayer(nn.Module):
 class ContextDecoder(BaseModule):
     """Let the text embeddings attend to the image's visual context.
 
-    ChangeCLIP's vision-language interaction (paper Sec. 3.2; official
+    ChangeCLIP's vision-language interaction (official
     ``ContextDecoder`` of ``clip_backbone.py``, DenseCLIP's
     "context-aware prompting"): text embeddings (queries) and the visual
     context (global + dense embeddings) are projected to

@@ -12,8 +12,8 @@ from changefine_mm.registry import MODELS
 class CosineChangeGate(nn.Module):
     """ChangeCLIP's change cue: the fused map gated by cosine dissimilarity.
 
-    Paper Sec. 3.3 (official ``ChangeCLIP.encode_decode``, ``x_diff``): at
-    every level the fused (FPN) features are multiplied by
+    Official code: ``x_diff`` in ``ChangeCLIP.encode_decode``. At every
+    level the fused (FPN) features are multiplied by
     ``sigmoid(1 - cos(A, B))``, the per-pixel cosine between the two dates'
     backbone features (with their score maps). The detector concatenates
     this cue with ``|A - B|`` and the fused features.

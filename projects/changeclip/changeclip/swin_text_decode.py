@@ -57,7 +57,7 @@ class _TextUpStage(nn.Module):
 class SwinTextDecode(BaseDecodeHead):
     """Text-conditioned U-shaped decoder of ChangeCLIP (and CLIPFormer).
 
-    ChangeCLIP's decoder (paper Sec. 3.4; official ``SwinTextDecode`` in
+    ChangeCLIP's decoder (official ``SwinTextDecode`` in
     ``mmseg/models/decode_heads/swin_text_head.py``). The prompt embeddings
     of date A and date B are projected to ``channels // 2`` (one linear +
     LayerNorm per date) and concatenated into 2K text tokens. Starting

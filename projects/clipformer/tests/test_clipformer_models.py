@@ -192,6 +192,13 @@ def test_detector_shapes_training_and_checkpoint_round_trip(tmp_path):
     assert results[0].pred_sem_seg.data.shape == (1, 32, 32)
 
 
+def test_pyramid_width_must_match_the_fusion_width():
+    cfg = tiny_model_cfg()
+    cfg['change_cue']['channels'] = 24
+    with pytest.raises(ValueError, match='24 channels, but fusion_channels'):
+        MODELS.build(cfg)
+
+
 def test_every_config_is_checked():
     assert sorted([*PUBLISHED, TILE_CONFIG]) == sorted(
         osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py')))
