@@ -3,6 +3,7 @@ import importlib.util
 import os.path as osp
 import shutil
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
@@ -74,6 +75,18 @@ def write_clip(path: str, arch: CLIPArch, seed: int = 0) -> str:
     torch.manual_seed(seed)
     torch.save(build_clip(arch).state_dict(), path)
     return path
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """Run the importing test module single-threaded (autouse fixture).
+
+    Tiny models on a shared CPU: thread start-up costs more than it gains.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def tiny_clip_file(tmp_path_factory, arch: CLIPArch) -> str:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-import torch
+from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
 from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
                              tiny_clip_file, tiny_config)
 from mmengine.config import Config
@@ -40,15 +40,6 @@ PUBLISHED = {
     'changeclip_vit-b16_256x256_40k_cdd.py':
     ('CLIPVisionTransformer', 'CDDDataset', 12, 40000, 2000, 1e-4),
 }
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    # Tiny models on a shared CPU: thread start-up costs more than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_every_config_is_checked():

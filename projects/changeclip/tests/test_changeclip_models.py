@@ -3,6 +3,7 @@ import copy
 
 import pytest
 import torch
+from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
 from changeclip_tiny import (TINY_RN_ARCH, TINY_VIT_ARCH, samples,
                              tiny_clip_file, tiny_config)
 from open_clip.modified_resnet import ModifiedResNet
@@ -19,15 +20,6 @@ from projects.changeclip.changeclip.clip_weights import read_clip_tower
 NAMES_A = [['building', 'road', 'tree'], ['farmland', 'river', 'pond']]
 NAMES_B = [['parking lot', 'square', 'cars'], ['bare land', 'desert',
                                                'mine']]
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    # Tiny models on a shared CPU: thread start-up costs more than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')

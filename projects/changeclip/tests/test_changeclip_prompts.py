@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
 from changeclip_tiny import (TAG, TINY_VIT_ARCH, load_prompt_tool,
                              prompted_copy, tiny_clip_file)
 
@@ -19,15 +20,6 @@ from projects.changeclip.changeclip.prompt_json import (PromptJSONError,
                                                         make_record)
 
 tool = load_prompt_tool()
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    # Tiny models on a shared CPU: thread start-up costs more than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')
