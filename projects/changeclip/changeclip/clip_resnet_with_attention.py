@@ -5,8 +5,9 @@ import torch
 import torch.nn.functional as F
 from open_clip.modified_resnet import AttentionPool2d, ModifiedResNet
 
+from changefine_mm.models.utils.clip_tower_loading import (
+    init_from_clip, interpolate_pos_embed)
 from changefine_mm.registry import MODELS
-from .clip_weights import init_from_clip, interpolate_pos_embed
 
 
 def dense_attention_pool(pool: AttentionPool2d,

@@ -5,8 +5,8 @@ import torch
 from open_clip.transformer import QuickGELU, TextTransformer
 from torch import nn
 
+from changefine_mm.models.utils.clip_tower_loading import init_from_clip
 from changefine_mm.registry import MODELS
-from .clip_weights import init_from_clip
 
 
 @MODELS.register_module()

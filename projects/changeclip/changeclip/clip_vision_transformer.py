@@ -8,8 +8,9 @@ from open_clip.transformer import (QuickGELU, ResidualAttentionBlock,
                                    VisionTransformer)
 from torch import nn
 
+from changefine_mm.models.utils.clip_tower_loading import (
+    init_from_clip, interpolate_pos_embed)
 from changefine_mm.registry import MODELS
-from .clip_weights import init_from_clip, interpolate_pos_embed
 
 # Output strides of the four feature maps.
 _STRIDES = (4, 8, 16, 32)

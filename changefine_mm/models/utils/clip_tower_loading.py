@@ -1,11 +1,14 @@
 """Loading one tower of a CLIP checkpoint and resizing positional embeddings.
 
-The backbones and the text encoder of ChangeCLIP each take half of a CLIP
-checkpoint: the image tower (``visual.*`` keys) or the text tower (the
-top-level keys). The file is read by
-:func:`changefine_mm.models.utils.clip_loading.read_clip_state_dict`, so
+CLIP-text-conditioned change detectors (ChangeCLIP, CLIPFormer) build the
+image encoder and the text encoder as separate modules, subclasses of
+open_clip's towers; each takes half of a CLIP checkpoint: the image tower
+(``visual.*`` keys) or the text tower (the top-level keys). The file is read
+by :func:`changefine_mm.models.utils.clip_loading.read_clip_state_dict`, so
 OpenAI's TorchScript releases, OpenAI-layout state dicts and open_clip
-checkpoints all work, from local files only.
+checkpoints all work, from local files only. This is the ``init_weights`` of
+the official ``CLIPResNetWithAttention``, ``CLIPVisionTransformer`` and
+``CLIPTextContextEncoder`` (ChangeCLIP's ``clip_backbone.py``).
 """
 import logging
 from typing import Dict, Optional, Sequence, Tuple
@@ -15,7 +18,7 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import nn
 
-from changefine_mm.models.utils.clip_loading import read_clip_state_dict
+from .clip_loading import read_clip_state_dict
 
 VISUAL_PREFIX = 'visual.'
 # Entries of a CLIP state dict that belong to neither tower.
@@ -64,7 +67,7 @@ def load_tower(module: nn.Module,
         weights (dict[str, Tensor]): From :func:`read_clip_tower`.
         source (str): The checkpoint file, for error messages.
         own_keys (sequence[str]): Prefixes of the module's parameters that
-            are not CLIP's (e.g. ChangeCLIP's FPN adapters); they keep
+            are not CLIP's (e.g. the FPN adapters of a dense ViT); they keep
             their initialisation.
     """
     expected = {
