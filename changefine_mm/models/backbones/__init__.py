@@ -1,9 +1,12 @@
+from .clip_text_context_encoder import CLIPTextContextEncoder
+from .context_decoder import ContextDecoder
 from .fc_siam import FC_EF, FC_Siam_conc, FC_Siam_diff
 from .ia_resnet import IA_ResNet, IA_ResNetV1c, IA_ResNetV1d
 from .sam_clip_backbone import SAMCLIPBackbone
 from .snunet import SNUNet_ECAM
 
 __all__ = [
-    'FC_EF', 'FC_Siam_conc', 'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c',
-    'IA_ResNetV1d', 'SAMCLIPBackbone', 'SNUNet_ECAM'
+    'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF', 'FC_Siam_conc',
+    'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c', 'IA_ResNetV1d',
+    'SAMCLIPBackbone', 'SNUNet_ECAM'
 ]

@@ -9,16 +9,13 @@ import changefine_mm  # noqa: F401,I001
 from .change_clip import ChangeCLIP
 from .clip_prompt_dataset import CLIPPromptDataset
 from .clip_resnet_with_attention import CLIPResNetWithAttention
-from .clip_text_context_encoder import CLIPTextContextEncoder
 from .clip_vision_transformer import CLIPVisionTransformer
 from .clip_zero_shot_classifier import CLIPZeroShotClassifier
-from .context_decoder import ContextDecoder
 from .cosine_change_gate import CosineChangeGate
 from .swin_text_decode import SwinTextDecode
 
 __all__ = [
     'ChangeCLIP', 'CLIPPromptDataset', 'CLIPResNetWithAttention',
-    'CLIPTextContextEncoder', 'CLIPVisionTransformer',
-    'CLIPZeroShotClassifier', 'ContextDecoder', 'CosineChangeGate',
+    'CLIPVisionTransformer', 'CLIPZeroShotClassifier', 'CosineChangeGate',
     'SwinTextDecode'
 ]

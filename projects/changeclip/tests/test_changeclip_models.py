@@ -9,13 +9,14 @@ from changeclip_tiny import (TINY_RN_ARCH, TINY_VIT_ARCH, samples,
 from open_clip.modified_resnet import ModifiedResNet
 from open_clip.transformer import QuickGELU, TextTransformer
 
+from changefine_mm.models.backbones import (CLIPTextContextEncoder,
+                                            ContextDecoder)
 from changefine_mm.models.utils.clip_tower_loading import read_clip_tower
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
 from projects.changeclip.changeclip import (CLIPResNetWithAttention,
-                                            CLIPTextContextEncoder,
                                             CLIPVisionTransformer,
-                                            ContextDecoder, SwinTextDecode)
+                                            SwinTextDecode)
 
 NAMES_A = [['building', 'road', 'tree'], ['farmland', 'river', 'pond']]
 NAMES_B = [['parking lot', 'square', 'cars'], ['bare land', 'desert',

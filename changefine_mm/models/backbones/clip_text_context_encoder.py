@@ -13,13 +13,14 @@ from changefine_mm.registry import MODELS
 class CLIPTextContextEncoder(TextTransformer):
     """Encode tokenised prompts with learnable context after the start token.
 
-    ChangeCLIP's text encoder with learnable context (official
-    ``CLIPTextContextEncoder`` in ``mmseg/models/backbones/clip_backbone.py``
-    with the context parameter ``contexts2`` of ``ChangeCLIP``). It is
-    open_clip's ``TextTransformer`` (OpenAI parameter names); between the
-    start token and the prompt's words it inserts
-    ``context_length - token_length`` learnable embeddings shared by all
-    prompts, and pools at the end-of-text token as CLIP does.
+    The text encoder of CLIP-text-conditioned change detectors: official
+    ``CLIPTextContextEncoder`` of DenseCLIP and ChangeCLIP
+    (``mmseg/models/backbones/clip_backbone.py``), together with the context
+    parameter ``contexts2`` that ChangeCLIP's detector (and CLIPFormer's)
+    holds and passes in. It is open_clip's ``TextTransformer`` (OpenAI
+    parameter names); between the start token and the prompt's words it
+    inserts ``context_length - token_length`` learnable embeddings shared
+    by all prompts, and pools at the end-of-text token as CLIP does.
 
     Args:
         context_length (int): Total sequence length (positional embedding
