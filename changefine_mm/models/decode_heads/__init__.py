@@ -1,5 +1,8 @@
 from .bit_head import BITHead
 from .changer_head import Changer
 from .prompt_change_decoder import PromptChangeDecoder
+from .text_conditioned_decode_head import TextConditionedDecodeHead
 
-__all__ = ['BITHead', 'Changer', 'PromptChangeDecoder']
+__all__ = [
+    'BITHead', 'Changer', 'PromptChangeDecoder', 'TextConditionedDecodeHead'
+]

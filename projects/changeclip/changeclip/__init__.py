@@ -12,10 +12,8 @@ from .clip_resnet_with_attention import CLIPResNetWithAttention
 from .clip_vision_transformer import CLIPVisionTransformer
 from .clip_zero_shot_classifier import CLIPZeroShotClassifier
 from .cosine_change_gate import CosineChangeGate
-from .swin_text_decode import SwinTextDecode
 
 __all__ = [
     'ChangeCLIP', 'CLIPPromptDataset', 'CLIPResNetWithAttention',
-    'CLIPVisionTransformer', 'CLIPZeroShotClassifier', 'CosineChangeGate',
-    'SwinTextDecode'
+    'CLIPVisionTransformer', 'CLIPZeroShotClassifier', 'CosineChangeGate'
 ]

@@ -11,12 +11,12 @@ from open_clip.transformer import QuickGELU, TextTransformer
 
 from changefine_mm.models.backbones import (CLIPTextContextEncoder,
                                             ContextDecoder)
+from changefine_mm.models.decode_heads import TextConditionedDecodeHead
 from changefine_mm.models.utils.clip_tower_loading import read_clip_tower
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
 from projects.changeclip.changeclip import (CLIPResNetWithAttention,
-                                            CLIPVisionTransformer,
-                                            SwinTextDecode)
+                                            CLIPVisionTransformer)
 
 NAMES_A = [['building', 'road', 'tree'], ['farmland', 'river', 'pond']]
 NAMES_B = [['parking lot', 'square', 'cars'], ['bare land', 'desert',
@@ -129,7 +129,7 @@ def test_context_decoder_and_head_shapes():
     assert decoder(torch.randn(2, 2, 24), torch.randn(2, 17, 24)).shape == \
         (2, 2, 24)
     block = dict(type='SwinBlock', num_heads=2, feedforward_channels=32)
-    head = SwinTextDecode(
+    head = TextConditionedDecodeHead(
         stage_blocks=[[block]] * 3, text_dim=24, norm_groups=4,
         in_channels=[16] * 4, in_index=[0, 1, 2, 3], channels=16,
         num_classes=2)
@@ -137,8 +137,9 @@ def test_context_decoder_and_head_shapes():
     text = torch.randn(2, 2, 24)
     assert head((feats, text, text)).shape == (2, 2, 16, 16)
     with pytest.raises(ValueError, match='4 inputs need 3 stages'):
-        SwinTextDecode(stage_blocks=[[block]] * 2, in_channels=[16] * 4,
-                       in_index=[0, 1, 2, 3], channels=16, num_classes=2)
+        TextConditionedDecodeHead(
+            stage_blocks=[[block]] * 2, in_channels=[16] * 4,
+            in_index=[0, 1, 2, 3], channels=16, num_classes=2)
 
 
 @pytest.mark.parametrize('tiny', ['changeclip_r50_256x256_20k_whucd.py',

@@ -82,12 +82,12 @@ class CrossShapedWindowBlock(BaseModule):
     """Cross-shaped window self-attention block of CLIPFormer's decoder.
 
     Official ``CrossShapedGLAttention`` of CLIPFormer's
-    ``cswin_text_head.py`` without its text injection (which
-    ``SwinTextDecode`` adds before every block). Half of the channels
-    attend within vertical stripes, the other half within horizontal ones
-    (CSWin, Dong et al. 2022); the normalised input is added to the
-    attention output before the projection (a "global-local" shortcut of
-    the official block), then a residual MLP follows.
+    ``cswin_text_head.py`` without its text injection (which the package's
+    ``TextConditionedDecodeHead`` adds before every block). Half of the
+    channels attend within vertical stripes, the other half within
+    horizontal ones (CSWin, Dong et al. 2022); the normalised input is
+    added to the attention output before the projection (a "global-local"
+    shortcut of the official block), then a residual MLP follows.
 
     Args:
         embed_dims (int): Token width.

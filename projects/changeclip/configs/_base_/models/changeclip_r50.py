@@ -62,7 +62,7 @@ model = dict(
     # 'official' prompts date B with date A's classes at evaluation.
     mode='fixed',
     decode_head=dict(
-        type='SwinTextDecode',
+        type='TextConditionedDecodeHead',
         in_channels=[256, 256, 256, 256],
         in_index=[0, 1, 2, 3],
         channels=256,

@@ -1,4 +1,4 @@
-"""SwinTextDecode: a U-shaped decoder whose attention reads the prompts."""
+"""TextConditionedDecodeHead: a U-shaped decoder whose attention reads text."""
 from typing import List, Sequence, Tuple
 
 import torch
@@ -8,9 +8,10 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import nn
 
 from changefine_mm.registry import MODELS
-from .low_rank_bilinear_attention import LowRankBilinearAttention
+from ..utils.low_rank_bilinear_attention import LowRankBilinearAttention
 
-# mmseg's shifted-window block, usable as a decoder block by config.
+# mmseg's shifted-window block, usable as a decoder block by config
+# (ChangeCLIP's stages are pairs of them).
 MODELS.register_module(name='SwinBlock', module=SwinBlock)
 
 
@@ -54,20 +55,24 @@ class _TextUpStage(nn.Module):
 
 
 @MODELS.register_module()
-class SwinTextDecode(BaseDecodeHead):
-    """Text-conditioned U-shaped decoder of ChangeCLIP (and CLIPFormer).
+class TextConditionedDecodeHead(BaseDecodeHead):
+    """U-shaped change decoder whose attention blocks read both dates' prompts.
 
-    ChangeCLIP's decoder (official ``SwinTextDecode`` in
-    ``mmseg/models/decode_heads/swin_text_head.py``). The prompt embeddings
-    of date A and date B are projected to ``channels // 2`` (one linear +
-    LayerNorm per date) and concatenated into 2K text tokens. Starting
-    from the coarsest input, each stage (:class:`_TextUpStage`) goes up to
-    the next finer input, and the finest result is classified.
+    The decoder of CLIP-text-conditioned change detection: ChangeCLIP's
+    official ``SwinTextDecode`` (``mmseg/models/decode_heads/
+    swin_text_head.py``) and CLIPFormer's ``CSwinTextDecode``
+    (``cswin_text_head.py``), which differ only in their attention blocks
+    and number of stages. The prompt embeddings of date A and date B are
+    projected to ``channels // 2`` (one linear + LayerNorm per date) and
+    concatenated into 2K text tokens. Starting from the coarsest input,
+    each stage (:class:`_TextUpStage`) goes up to the next finer input, and
+    the finest result is classified.
 
-    The attention blocks are configs: ChangeCLIP uses pairs of mmseg
-    ``SwinBlock`` (window 7, the second shifted) per stage; CLIPFormer's
-    ``CSwinTextDecode`` is this head with cross-shaped window blocks and a
-    fourth stage to stride 2 (see ``projects/clipformer``).
+    The attention blocks are configs, any registered module called as
+    ``block(tokens, (H, W))`` with an ``embed_dims`` argument: ChangeCLIP
+    uses pairs of mmseg ``SwinBlock`` (window 7, the second shifted) per
+    stage; CLIPFormer uses one cross-shaped window block per stage and a
+    fourth stage up to stride 2.
 
     Args:
         stage_blocks (sequence[sequence[dict]]): Block configs of each
@@ -89,9 +94,9 @@ class SwinTextDecode(BaseDecodeHead):
                  **kwargs) -> None:
         super().__init__(input_transform='multiple_select', **kwargs)
         if any(c != self.channels for c in self.in_channels):
-            raise ValueError(f'SwinTextDecode needs every input to have '
-                             f'channels={self.channels}, got in_channels='
-                             f'{self.in_channels}')
+            raise ValueError(f'TextConditionedDecodeHead needs every input '
+                             f'to have channels={self.channels}, got '
+                             f'in_channels={self.in_channels}')
         if len(stage_blocks) != len(self.in_channels) - 1:
             raise ValueError(
                 f'{len(self.in_channels)} inputs need '

@@ -6,9 +6,10 @@ from torch import nn
 class LowRankBilinearAttention(nn.Module):
     """Residual text injection: image tokens attend to the text tokens.
 
-    Official ``LowRankBilinearAttention`` plus the ``proj`` that follows it
-    in ChangeCLIP's ``SwinTransformerBlock`` (and CLIPFormer's
-    ``CrossShapedGLAttention``): queries come from the image tokens, keys
+    The text injection of :class:`TextConditionedDecodeHead`: official
+    ``LowRankBilinearAttention`` plus the ``proj`` that follows it in
+    ChangeCLIP's ``SwinTransformerBlock`` (and CLIPFormer's
+    ``CrossShapedGLAttention``). Queries come from the image tokens, keys
     and values from the (projected) prompt embeddings, both through a
     ``dim // 2`` bottleneck; the values are widened to ``2 * dim`` and
     projected back to ``dim``. The caller adds the output to the tokens.
