@@ -45,6 +45,8 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['changefine_mm', 'changefine_mm.*']),
     include_package_data=True,
+    # The CLIP prompt class list read by CLIPZeroShotClassifier.
+    package_data={'changefine_mm.models.utils': ['rs_classes.txt']},
     install_requires=read_requirements('runtime.txt') + mmcv_requirement(),
     extras_require=dict(
         tests=read_requirements('tests.txt'),

@@ -1,5 +1,6 @@
 from .cd_dataset import CDDataset, DatasetLayoutError
 from .cdd import CDDDataset
+from .clip_prompt_dataset import CLIPPromptDataset
 from .dsifn import DSIFNDataset
 from .levir_cd import LEVIRCDDataset, LEVIRCDPlusDataset
 from .s2looking import S2LookingDataset
@@ -8,7 +9,7 @@ from .transforms import *  # noqa: F401,F403
 from .whu_cd import WHUCDDataset
 
 __all__ = [
-    'CDDataset', 'DatasetLayoutError', 'CDDDataset', 'DSIFNDataset',
-    'LEVIRCDDataset', 'LEVIRCDPlusDataset', 'S2LookingDataset',
-    'SYSUCDDataset', 'WHUCDDataset'
+    'CDDataset', 'CLIPPromptDataset', 'DatasetLayoutError', 'CDDDataset',
+    'DSIFNDataset', 'LEVIRCDDataset', 'LEVIRCDPlusDataset',
+    'S2LookingDataset', 'SYSUCDDataset', 'WHUCDDataset'
 ]

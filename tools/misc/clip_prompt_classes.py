@@ -17,24 +17,16 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 from typing import Dict, Iterator, List, Sequence
 
 import mmcv
 import torch
 from tqdm import tqdm
 
-# Running as ``python tools/misc/...`` puts tools/misc first on sys.path;
-# the class list and the JSON format live in projects/changeclip.
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
-from projects.changeclip.changeclip import CLIPZeroShotClassifier  # noqa: E402
-from projects.changeclip.changeclip.clip_zero_shot_classifier import \
-    DEFAULT_CLASSES  # noqa: E402
-from projects.changeclip.changeclip.prompt_json import (  # noqa: E402
-    make_record, prompt_json_path)
+from changefine_mm.datasets.clip_prompt_json import (make_record,
+                                                     prompt_json_path)
+from changefine_mm.models.utils.clip_zero_shot_classifier import (
+    DEFAULT_CLASSES, CLIPZeroShotClassifier)
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 PARTIAL_SUFFIX = '.partial'

@@ -1,4 +1,8 @@
+from .clip_zero_shot_classifier import CLIPZeroShotClassifier
 from .fdaf import FDAF
 from .interaction_layers import ChannelExchange, SpatialExchange, TwoIdentity
 
-__all__ = ['FDAF', 'ChannelExchange', 'SpatialExchange', 'TwoIdentity']
+__all__ = [
+    'CLIPZeroShotClassifier', 'FDAF', 'ChannelExchange', 'SpatialExchange',
+    'TwoIdentity'
+]

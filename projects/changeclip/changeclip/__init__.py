@@ -7,13 +7,11 @@ Configs load them with ``custom_imports = dict(imports=[
 # mmseg is imported.
 import changefine_mm  # noqa: F401,I001
 from .change_clip import ChangeCLIP
-from .clip_prompt_dataset import CLIPPromptDataset
 from .clip_resnet_with_attention import CLIPResNetWithAttention
 from .clip_vision_transformer import CLIPVisionTransformer
-from .clip_zero_shot_classifier import CLIPZeroShotClassifier
 from .cosine_change_gate import CosineChangeGate
 
 __all__ = [
-    'ChangeCLIP', 'CLIPPromptDataset', 'CLIPResNetWithAttention',
-    'CLIPVisionTransformer', 'CLIPZeroShotClassifier', 'CosineChangeGate'
+    'ChangeCLIP', 'CLIPResNetWithAttention', 'CLIPVisionTransformer',
+    'CosineChangeGate'
 ]

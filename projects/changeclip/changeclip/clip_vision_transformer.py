@@ -47,12 +47,13 @@ def _block_with_drop_path(block: ResidualAttentionBlock, x: torch.Tensor,
 class CLIPVisionTransformer(VisionTransformer):
     """CLIP's ViT (e.g. ViT-B/16) returning four feature maps and embeddings.
 
-    ChangeCLIP's image encoder for its ViT-B/16 variant (official ``CLIPVisionTransformer`` of
-    ``mmseg/models/backbones/clip_backbone.py``, from DenseCLIP). It is
-    open_clip's ``VisionTransformer`` (OpenAI parameter names) that taps the
-    patch tokens after the blocks in ``out_indices``, brings them to strides
-    4/8/16/32 with the ``fpn1``..``fpn4`` adapters, and projects all tokens
-    of the last block (``ln_post`` then ``proj``) into the joint space.
+    ChangeCLIP's image encoder for its ViT-B/16 variant (official
+    ``CLIPVisionTransformer`` of ``mmseg/models/backbones/clip_backbone.py``,
+    from DenseCLIP). It is open_clip's ``VisionTransformer`` (OpenAI
+    parameter names) that taps the patch tokens after the blocks in
+    ``out_indices``, brings them to strides 4/8/16/32 with the
+    ``fpn1``..``fpn4`` adapters, and projects all tokens of the last block
+    (``ln_post`` then ``proj``) into the joint space.
 
     As in the official code the class token's positional embedding gets the
     class embedding added a second time, and the positional embedding is

@@ -11,9 +11,9 @@ from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
                              tiny_clip_file, tiny_config)
 from mmengine.config import Config
 
+from changefine_mm.models.utils import CLIPZeroShotClassifier
 from changefine_mm.registry import MODELS
 from conftest import REPO_ROOT
-from projects.changeclip.changeclip import CLIPZeroShotClassifier
 
 # config: (backbone, dataset, batch size, iterations, val interval, lr), from
 # the official configs/0cd_ce/changeclip_*.py.

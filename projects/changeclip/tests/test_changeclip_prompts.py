@@ -11,13 +11,12 @@ from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
 from changeclip_tiny import (TAG, TINY_VIT_ARCH, load_prompt_tool,
                              prompted_copy, tiny_clip_file)
 
-from projects.changeclip.changeclip import (CLIPPromptDataset,
-                                            CLIPZeroShotClassifier)
-from projects.changeclip.changeclip.clip_zero_shot_classifier import (
-    DEFAULT_CLASSES, read_class_names)
-from projects.changeclip.changeclip.prompt_json import (PromptJSONError,
-                                                        load_rankings,
-                                                        make_record)
+from changefine_mm.datasets import CLIPPromptDataset
+from changefine_mm.datasets.clip_prompt_json import (PromptJSONError,
+                                                     load_rankings,
+                                                     make_record)
+from changefine_mm.models.utils.clip_zero_shot_classifier import (
+    DEFAULT_CLASSES, CLIPZeroShotClassifier, read_class_names)
 
 tool = load_prompt_tool()
 

@@ -8,7 +8,7 @@ model = dict(
     tile_prompts=dict(
         classifier=dict(
             type='CLIPZeroShotClassifier',
-            class_names='projects/changeclip/changeclip/rs_classes.txt',
+            class_names='changefine_mm/models/utils/rs_classes.txt',
             clip_checkpoint=prompt_clip_checkpoint),
         topk=9),
     test_cfg=dict(mode='slide', crop_size=(256, 256), stride=(256, 256)))

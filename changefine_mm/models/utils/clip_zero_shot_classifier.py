@@ -8,9 +8,11 @@ import torch.nn.functional as F
 from open_clip.constants import OPENAI_DATASET_MEAN, OPENAI_DATASET_STD
 from torch import nn
 
-from changefine_mm.models.utils.clip_loading import CLIPArch, load_clip
 from changefine_mm.registry import MODELS
+from .clip_loading import CLIPArch, load_clip
 
+# ChangeCLIP's 56 remote-sensing classes (its tools/rscls.txt), which the
+# CLIP prompts of ChangeCLIP and CLIPFormer are chosen from.
 DEFAULT_CLASSES = osp.join(osp.dirname(__file__), 'rs_classes.txt')
 
 
@@ -43,11 +45,13 @@ def read_class_names(path: str) -> List[str]:
 class CLIPZeroShotClassifier(nn.Module):
     """Zero-shot classification of images against class names with CLIP.
 
-    The scoring of ChangeCLIP's ``tools/clip_inference.py`` (and of the
-    per-tile prompts of CLIPFormer's ``mm_slide_inference``): every class
-    name is encoded as is, images are resized (shorter side, bicubic),
-    centre-cropped to CLIP's input size and normalised with CLIP's
-    statistics, and the probabilities are the softmax of
+    Where the class names of CLIP prompts come from: the scoring of
+    ChangeCLIP's ``tools/clip_inference.py`` (run offline by
+    ``tools/misc/clip_prompt_classes.py``) and of the per-window prompts of
+    CLIPFormer's ``mm_slide_inference`` (the detector's ``tile_prompts``).
+    Every class name is encoded as is, images are resized (shorter side,
+    bicubic), centre-cropped to CLIP's input size and normalised with
+    CLIP's statistics, and the probabilities are the softmax of
     ``logit_scale * cos(image, text)``. The model runs without gradients.
 
     Args:

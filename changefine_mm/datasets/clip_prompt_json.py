@@ -1,4 +1,4 @@
-"""ChangeCLIP's per-split, per-date prompt JSON files: paths, records, reading.
+"""CLIP prompt JSON files (ChangeCLIP's format): paths, records, reading.
 
 ChangeCLIP's ``tools/clip_inference.py`` scores every image of a date folder
 ``<split>/<date>`` against a list of class names with CLIP and writes

@@ -6,7 +6,7 @@ from typing import Dict, List, Sequence, Tuple
 from mmengine.dataset import Compose
 
 from changefine_mm.registry import DATASETS
-from .prompt_json import PromptJSONError, load_rankings, prompt_json_path
+from .clip_prompt_json import PromptJSONError, load_rankings, prompt_json_path
 
 # Transforms that swap the two dates would leave the class names of A on
 # B; the names are attached after the pipeline, so such a pipeline is
@@ -18,8 +18,9 @@ _DATE_SWAPPING = ('MultiImgExchangeTime', 'changefine_mm.MultiImgExchangeTime')
 class CLIPPromptDataset:
     """Wraps a change dataset and gives each pair its CLIP prompt classes.
 
-    Counterpart of ChangeCLIP's ``TXTCDDatasetJSON`` (and CLIPFormer's copy
-    of it): for every image the per-split, per-date JSON written by
+    The data side of CLIP-text-conditioned change detection: counterpart
+    of ChangeCLIP's ``TXTCDDatasetJSON`` (and CLIPFormer's copy of it). For
+    every image the per-split, per-date JSON written by
     ``tools/misc/clip_prompt_classes.py`` (or by ChangeCLIP's own
     ``tools/clip_inference.py``) is read from
     ``<folder of the image>_clipcls_<json_tag>.json``, and the ``topk``
