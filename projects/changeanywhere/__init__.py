@@ -1,1 +1,1 @@
-"""ChangeAnywhere project: generator and datasets in changeanywhere/, tools/, configs/, tests/."""
+"""ChangeAnywhere project: changeanywhere/, tools/, configs/, tests/."""

@@ -1,7 +1,9 @@
 from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
 from .di_encoder_decoder import DIEncoderDecoder
 from .siam_encoder_decoder import SiamEncoderDecoder
+from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
-    'BiTemporalEncoderDecoder', 'DIEncoderDecoder', 'SiamEncoderDecoder'
+    'BiTemporalEncoderDecoder', 'DIEncoderDecoder', 'SiamEncoderDecoder',
+    'TextConditionedChangeDetector'
 ]

@@ -2,13 +2,13 @@
 
 Examples:
     python projects/changeanywhere/tools/generate_change_pairs.py \
-        projects/changeanywhere/configs/generators/region_replacement_loveda.py \
-        --out data/loveda_changes --split train --seed 0
+        projects/changeanywhere/configs/generators/\
+region_replacement_loveda.py --out data/loveda_changes --seed 0
     # any image folder + class-map folder:
     python projects/changeanywhere/tools/generate_change_pairs.py \
-        projects/changeanywhere/configs/generators/region_replacement_folders.py \
-        --out data/my_changes --cfg-options source.image_dir=imgs \
-        source.label_dir=maps
+        projects/changeanywhere/configs/generators/\
+region_replacement_folders.py --out data/my_changes \
+        --cfg-options source.image_dir=imgs source.label_dir=maps
 """
 import argparse
 import importlib

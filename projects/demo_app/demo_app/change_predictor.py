@@ -1,4 +1,4 @@
-"""ChangePredictor: any config + checkpoint -> change probability for a pair."""
+"""ChangePredictor: any config + checkpoint -> change mask of a pair."""
 import copy
 import logging
 from dataclasses import dataclass

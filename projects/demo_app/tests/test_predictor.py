@@ -37,8 +37,8 @@ def test_text_conditioned_prediction(text_predictor):
     assert text_predictor.default_threshold == 0.5
     result = text_predictor.predict(image_a, image_b, 'New buildings.')
     assert result.probability.shape == (64, 64)
-    assert result.mask.dtype == np.uint8 and result.overlay.shape == (64, 64,
-                                                                       3)
+    assert result.mask.dtype == np.uint8
+    assert result.overlay.shape == (64, 64, 3)
     np.testing.assert_array_equal(result.mask,
                                   result.probability >= 0.5)
     other = text_predictor.probability(image_a, image_b, 'Roads.')

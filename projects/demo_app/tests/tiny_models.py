@@ -18,7 +18,6 @@ def write_checkpoint(config: str, path: str, seed: int = 0) -> str:
     checkpoint (``meta`` + ``state_dict``), as the Runner writes it."""
     torch.manual_seed(seed)
     model = MODELS.build(Config.fromfile(config).model)
-    model.init_weights()
     torch.save(dict(meta=dict(seed=seed), state_dict=model.state_dict()),
                path)
     return path

@@ -1,9 +1,11 @@
-"""SegChange-R1 (arXiv 2506.17944) on changefine_mm: modules register on import."""
+"""SegChange-R1 (arXiv 2506.17944): its modules register on import."""
 from .batch_balanced_contrastive_loss import BatchBalancedContrastiveLoss
+from .bev_converter import BEVConverter
 from .bev_linear_attention import BEVLinearAttention
 from .bev_transformer import BEVTransformer
 from .binary_dice_loss import BinaryDiceLoss
 from .binary_focal_loss import BinaryFocalLoss
+from .binary_loss import BinaryLoss
 from .cbam import CBAM
 from .clip_text_encoder import CLIPTextEncoder
 from .d_projector import DProjector
@@ -17,10 +19,10 @@ from .segchange_r1 import SegChangeR1
 from .text_conditioned_mask_head import TextConditionedMaskHead
 
 __all__ = [
-    'BatchBalancedContrastiveLoss', 'BEVLinearAttention', 'BEVTransformer',
-    'BinaryDiceLoss', 'BinaryFocalLoss', 'CBAM', 'CLIPTextEncoder',
-    'DProjector', 'DualInputVisualEncoder', 'EdgeGaussianAggregation',
-    'FeatureDiffModule', 'FPNFeatureFuser', 'LightweightFPN',
-    'HFTextEncoder', 'PromptCDDataset', 'read_prompt_file', 'SegChangeR1',
-    'TextConditionedMaskHead'
+    'BatchBalancedContrastiveLoss', 'BEVConverter', 'BEVLinearAttention',
+    'BEVTransformer', 'BinaryDiceLoss', 'BinaryFocalLoss', 'BinaryLoss',
+    'CBAM', 'CLIPTextEncoder', 'DProjector', 'DualInputVisualEncoder',
+    'EdgeGaussianAggregation', 'FeatureDiffModule', 'FPNFeatureFuser',
+    'LightweightFPN', 'HFTextEncoder', 'PromptCDDataset', 'read_prompt_file',
+    'SegChangeR1', 'TextConditionedMaskHead'
 ]

@@ -1,15 +1,12 @@
 """BatchBalancedContrastiveLoss (BCL) as used by SegChange-R1."""
-from typing import Optional
-
 import torch
-import torch.nn as nn
 
 from changefine_mm.registry import MODELS
-from .binary_dice_loss import binary_valid
+from .binary_loss import BinaryLoss
 
 
 @MODELS.register_module()
-class BatchBalancedContrastiveLoss(nn.Module):
+class BatchBalancedContrastiveLoss(BinaryLoss):
     """Class-balanced contrastive loss on the change logits.
 
     SegChange-R1's ``BatchBalancedContrastiveLoss`` (official
@@ -31,30 +28,18 @@ class BatchBalancedContrastiveLoss(nn.Module):
                  margin: float = 2.0,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_bcl') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         self.margin = margin
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
-    def forward(self,
-                pred: torch.Tensor,
-                target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                ignore_index: int = 255,
-                **kwargs) -> torch.Tensor:
-        """Weighted BCL of (B, 1, H, W) logits against (B, H, W) labels."""
-        logits, labels = binary_valid(pred, target, ignore_index)
+    def compute(self, logits: torch.Tensor,
+                labels: torch.Tensor) -> torch.Tensor:
+        """Balanced contrastive loss of the valid pixels."""
         distance = (logits - labels).abs()
         changed = labels > 0
-        loss = pred.sum() * 0
+        loss = logits.sum() * 0
         if changed.any():
             loss = loss + distance[changed].mean()
         if (~changed).any():
             loss = loss + (self.margin - distance[~changed]).clamp(
                 min=0).mean()
-        return self.loss_weight * loss
-
-    @property
-    def loss_name(self) -> str:
-        """Key of this loss in the loss dict."""
-        return self._loss_name
+        return loss

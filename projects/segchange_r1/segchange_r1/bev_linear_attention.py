@@ -1,22 +1,21 @@
 """BEVLinearAttention: the per-scale "BEV space converter" of SegChange-R1."""
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
 
 from changefine_mm.registry import MODELS
+from .bev_converter import BEVConverter
 
 _MODES = ('official', 'linear')
 
 
 @MODELS.register_module()
-class BEVLinearAttention(BaseModule):
+class BEVLinearAttention(BEVConverter):
     """Linear-attention mapping of one scale's features into a shared space.
 
     Paper section 3.2 ("BEV Space Converter"); official class
     ``models/encoders/bev.py::BEVLinearAttention`` (with its
-    ``LinearAttention``). The features are flattened to tokens, mixed by a
-    linear-complexity attention, put back on the grid and projected by a
-    1x1 convolution. As in the official code there is no residual path.
+    ``LinearAttention``): a :class:`BEVConverter` whose tokens are mixed by
+    a linear-complexity attention.
 
     ``mode='official'`` reproduces the released attention: one projection
     to ``3 * head_channels`` shared by all heads (``head_channels / heads``
@@ -43,7 +42,7 @@ class BEVLinearAttention(BaseModule):
                  head_channels: int = 64,
                  mode: str = 'official',
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, out_channels, init_cfg=init_cfg)
         if mode not in _MODES:
             raise ValueError(f'mode must be one of {_MODES}, got {mode!r}')
         if mode == 'official' and head_channels % num_heads:
@@ -57,9 +56,8 @@ class BEVLinearAttention(BaseModule):
                                                           num_heads)
         self.to_qkv = nn.Linear(in_channels, inner * 3, bias=False)
         self.to_out = nn.Linear(inner, in_channels)
-        self.proj = nn.Conv2d(in_channels, out_channels, kernel_size=1)
 
-    def attend(self, tokens: torch.Tensor) -> torch.Tensor:
+    def mix(self, tokens: torch.Tensor) -> torch.Tensor:
         """Linear attention over (B, N, C) tokens.
 
         Args:
@@ -80,17 +78,3 @@ class BEVLinearAttention(BaseModule):
         context = torch.einsum('bhnd,bhne->bhde', k, v)
         out = torch.einsum('bhnd,bhde->bhne', q, context)
         return self.to_out(out.transpose(1, 2).reshape(batch, num, -1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map a (B, C, H, W) feature map.
-
-        Args:
-            x (Tensor): Input features.
-
-        Returns:
-            Tensor: (B, out_channels, H, W) features.
-        """
-        batch, channels, height, width = x.shape
-        mixed = self.attend(x.flatten(2).transpose(1, 2))
-        grid = mixed.transpose(1, 2).reshape(batch, channels, height, width)
-        return self.proj(grid)

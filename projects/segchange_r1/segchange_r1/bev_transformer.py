@@ -1,18 +1,19 @@
 """BEVTransformer: the full-attention variant of the BEV space converter."""
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
 
 from changefine_mm.registry import MODELS
+from .bev_converter import BEVConverter
 
 
 @MODELS.register_module()
-class BEVTransformer(BaseModule):
+class BEVTransformer(BEVConverter):
     """Encoder-decoder transformer over one scale's tokens, then a 1x1 conv.
 
     Official class ``models/encoders/bev.py::BEVTransformer``
-    (``bev_name: Transformer``): ``torch.nn.Transformer`` with the
-    flattened map as both source and target sequence. Attention is
+    (``bev_name: Transformer``): a :class:`BEVConverter` whose tokens are
+    mixed by ``torch.nn.Transformer`` with the flattened map as both source
+    and target sequence. Attention is
     quadratic in the number of tokens, so this variant suits coarse scales
     or small inputs; the paper's default is :class:`BEVLinearAttention`.
     There is no paper/official difference, hence no ``mode``.
@@ -37,7 +38,7 @@ class BEVTransformer(BaseModule):
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, out_channels, init_cfg=init_cfg)
         self.transformer = nn.Transformer(
             d_model=in_channels,
             nhead=num_heads,
@@ -46,19 +47,7 @@ class BEVTransformer(BaseModule):
             dim_feedforward=feedforward_channels,
             dropout=dropout,
             batch_first=True)
-        self.proj = nn.Conv2d(in_channels, out_channels, kernel_size=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map a (B, C, H, W) feature map.
-
-        Args:
-            x (Tensor): Input features.
-
-        Returns:
-            Tensor: (B, out_channels, H, W) features.
-        """
-        batch, channels, height, width = x.shape
-        tokens = x.flatten(2).transpose(1, 2)
-        mixed = self.transformer(tokens, tokens)
-        grid = mixed.transpose(1, 2).reshape(batch, channels, height, width)
-        return self.proj(grid)
+    def mix(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Encoder-decoder attention of the tokens over themselves."""
+        return self.transformer(tokens, tokens)

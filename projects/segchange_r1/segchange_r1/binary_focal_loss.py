@@ -1,17 +1,15 @@
 """BinaryFocalLoss: focal loss on a one-channel change logit map."""
-from typing import Optional
-
 import torch
 import torch.nn as nn
 
 from changefine_mm.registry import MODELS
-from .binary_dice_loss import binary_valid
+from .binary_loss import BinaryLoss
 
 _MODES = ('official', 'balanced')
 
 
 @MODELS.register_module()
-class BinaryFocalLoss(nn.Module):
+class BinaryFocalLoss(BinaryLoss):
     """``-a_t (1 - p_t)^gamma log(p_t)``, averaged over valid pixels.
 
     SegChange-R1's ``FocalLoss`` (official ``models/losses/loss.py``).
@@ -36,25 +34,18 @@ class BinaryFocalLoss(nn.Module):
                  mode: str = 'balanced',
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_focal') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if mode not in _MODES:
             raise ValueError(f'mode must be one of {_MODES}, got {mode!r}')
         self.alpha = alpha
         self.gamma = gamma
         self.mode = mode
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
-    def forward(self,
-                pred: torch.Tensor,
-                target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                ignore_index: int = 255,
-                **kwargs) -> torch.Tensor:
-        """Weighted focal loss of (B, 1, H, W) logits against (B, H, W)."""
-        logits, labels = binary_valid(pred, target, ignore_index)
+    def compute(self, logits: torch.Tensor,
+                labels: torch.Tensor) -> torch.Tensor:
+        """Mean focal loss of the valid pixels."""
         if logits.numel() == 0:
-            return pred.sum() * 0
+            return logits.sum()
         probs = logits.sigmoid()
         p_t = probs * labels + (1 - probs) * (1 - labels)
         if self.mode == 'official':
@@ -64,9 +55,4 @@ class BinaryFocalLoss(nn.Module):
                 torch.where(labels > 0, logits, -logits))
             alpha_t = self.alpha * labels + (1 - self.alpha) * (1 - labels)
             loss = -alpha_t * (1 - p_t)**self.gamma * log_p_t
-        return self.loss_weight * loss.mean()
-
-    @property
-    def loss_name(self) -> str:
-        """Key of this loss in the loss dict."""
-        return self._loss_name
+        return loss.mean()

@@ -82,8 +82,9 @@ class CLIPTextEncoder(BaseModule):
             heads = max(width // 64, 1)
         else:
             print_log(
-                'CLIPTextEncoder built with RANDOM weights (no checkpoint); '
-                'set `checkpoint` to a local CLIP file for real embeddings',
+                'CLIPTextEncoder has no `checkpoint`: its text tower starts '
+                'from random weights (fine when a model checkpoint loaded '
+                'afterwards holds them; else set it to a local CLIP file)',
                 logger='current', level=logging.WARNING)
         cfg = CLIPTextCfg(context_length=context_length,
                           vocab_size=vocab_size, width=width, heads=heads,

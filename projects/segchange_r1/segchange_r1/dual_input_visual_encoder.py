@@ -112,8 +112,8 @@ class DualInputVisualEncoder(BaseModule):
             tuple[list[Tensor], list[Tensor]]: Per-scale features of A and
             of B.
         """
-        feats_from = [bev(f) for bev, f in zip(self.bev, self.encode(img_from))]
-        feats_to = [bev(f) for bev, f in zip(self.bev, self.encode(img_to))]
+        feats_from = [b(f) for b, f in zip(self.bev, self.encode(img_from))]
+        feats_to = [b(f) for b, f in zip(self.bev, self.encode(img_to))]
         return feats_from, feats_to
 
 

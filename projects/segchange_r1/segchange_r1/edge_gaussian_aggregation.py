@@ -1,4 +1,4 @@
-"""EdgeGaussianAggregation (EGA): Scharr edges, Gaussian smoothing, residual."""
+"""EdgeGaussianAggregation (EGA): Scharr edges, Gaussian blur, residual."""
 import math
 
 import torch

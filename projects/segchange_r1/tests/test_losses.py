@@ -53,6 +53,8 @@ def test_bcl_balances_the_classes():
 def test_binary_losses_need_one_channel_and_register():
     with pytest.raises(ValueError, match=r'\(B, 1, H, W\)'):
         BinaryDiceLoss()(torch.zeros(1, 2, 2, 2), LABELS)
+    with pytest.raises(ValueError, match='pixel weights'):
+        BinaryFocalLoss()(LOGITS, LABELS, weight=torch.ones(1, 2, 2))
     for name in ('BinaryDiceLoss', 'BinaryFocalLoss',
                  'BatchBalancedContrastiveLoss'):
         loss = MODELS.build(dict(type=name, loss_weight=0.5))

@@ -33,7 +33,7 @@ def test_bev_linear_attention_official_matches_reference():
         context = kh.transpose(1, 2) @ v[..., h]
         outs.append((q[..., h] * 4**-0.5) @ context)
     expected = bev.to_out(torch.cat(outs, dim=-1))
-    assert torch.allclose(bev.attend(tokens), expected, atol=1e-6)
+    assert torch.allclose(bev.mix(tokens), expected, atol=1e-6)
 
 
 def test_bev_linear_mode_outputs_convex_mix():
@@ -46,7 +46,7 @@ def test_bev_linear_mode_outputs_convex_mix():
         bev.to_out.weight.copy_(torch.eye(4))
         bev.to_out.bias.zero_()
     tokens = torch.rand(1, 9, 4)
-    out = bev.attend(tokens)
+    out = bev.mix(tokens)
     assert (out <= tokens.amax(1, keepdim=True) + 1e-6).all()
     assert (out >= tokens.amin(1, keepdim=True) - 1e-6).all()
 

@@ -1,5 +1,6 @@
 """The assembled SegChange-R1: modes, prompts, tiny CPU training."""
 import copy
+import logging
 import os.path as osp
 
 import torch
@@ -12,7 +13,8 @@ from changefine_mm.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-TINY = osp.join(REPO, 'projects/segchange_r1/configs/segchange_r1_tiny_demo.py')
+TINY = osp.join(REPO, 'projects', 'segchange_r1', 'configs',
+                'segchange_r1_tiny_demo.py')
 
 
 def _samples(prompts, size=32):
@@ -80,7 +82,15 @@ def test_tiny_training_decreases_the_loss(synthetic_cd_root, tmp_path):
     cfg.default_hooks.update(checkpoint=None,
                              logger=dict(type='LoggerHook', interval=10))
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        # The runner's logger stays mmengine's current one: without its
+        # log file (deleted with tmp_path), later models log to the console.
+        for handler in list(runner.logger.handlers):
+            if isinstance(handler, logging.FileHandler):
+                runner.logger.removeHandler(handler)
+                handler.close()
     losses = runner.message_hub.get_scalar('train/loss').data[0]
     assert len(losses) == 20
     assert losses[-4:].mean() < 0.8 * losses[:4].mean()
