@@ -1,4 +1,4 @@
-"""ChangeCLIP: a change detector guided by CLIP prompts of both dates."""
+"""TextConditionedChangeDetector: change detection guided by CLIP prompts."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import open_clip
@@ -10,30 +10,36 @@ from mmseg.models.utils import SELayer
 from mmseg.utils import OptSampleList, SampleList
 from torch import nn
 
-from changefine_mm.models.change_detectors import BiTemporalEncoderDecoder
 from changefine_mm.registry import MODELS
+from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
 
 MODES = ('fixed', 'official')
 HeadInputs = Tuple[List[torch.Tensor], torch.Tensor, torch.Tensor]
 
 
 @MODELS.register_module()
-class ChangeCLIP(BiTemporalEncoderDecoder):
-    """ChangeCLIP (Dong et al., ISPRS J. P&RS 208, 2024).
+class TextConditionedChangeDetector(BiTemporalEncoderDecoder):
+    """A change detector guided by CLIP text prompts of both dates.
 
-    Official class ``ChangeCLIP`` in ``mmseg/models/segmentors/
-    ChangeCLIPCD.py``. For each date the shared CLIP image encoder gives
-    four feature maps plus global and dense embeddings; the date's two
-    prompts ("<background>", "<foreground>, <top-k CLIP classes>") go
-    through the text encoder with learnable context, are refined by the
-    context decoder and added with weight ``gamma``; their cosine score
-    maps with the dense embedding are concatenated to level
-    ``score_concat_index``. The levels of both dates are
-    concatenated and fused by the neck (FPN); per level, a change cue
+    The detector of ChangeCLIP (Dong et al., ISPRS J. P&RS 208, 2024;
+    official class ``ChangeCLIP`` in ``mmseg/models/segmentors/
+    ChangeCLIPCD.py``), which CLIPFormer reuses with other parts plugged in
+    (its released configs name the model type ``ChangeCLIP`` too). The
+    image encoder, the change cue and the decoder blocks are configs; the
+    methods' own modules live in ``projects/changeclip`` and
+    ``projects/clipformer``.
+
+    For each date the shared image encoder gives four feature maps plus
+    global and dense embeddings; the date's two prompts ("<background>",
+    "<foreground>, <top-k CLIP classes>") go through the text encoder with
+    learnable context, are refined by the context decoder and added with
+    weight ``gamma``; their cosine score maps with the dense embedding are
+    concatenated to level ``score_concat_index``. The levels of both dates
+    are concatenated and fused by the neck (FPN); per level, a change cue
     (``change_cue``), ``|A - B|`` through a 1x1 conv and the fused map are
     concatenated and reduced by squeeze-and-excitation plus a 1x1 conv.
-    The text-conditioned head gets these maps and both dates'
-    prompt embeddings.
+    The text-conditioned head gets these maps and both dates' prompt
+    embeddings.
 
     Class names come from ``metainfo['prompt_classes']`` (see
     :class:`CLIPPromptDataset`), or, with ``tile_prompts``, from CLIP
@@ -56,8 +62,11 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
             its ``out_channels`` must equal ``fusion_channels``.
         minus_channels (sequence[int]): Channels of each level of one date
             (with the score maps at ``score_concat_index``).
-        change_cue (dict): Module giving the per-level change cue and any
-            extra finer levels. Defaults to :class:`CosineChangeGate`.
+        change_cue (dict): Module called as ``cue(levels_a, levels_b,
+            fused)`` that returns one change cue per level (``channels``
+            wide, the fusion width) and a list of extra finer levels for
+            the head (e.g. ChangeCLIP's ``CosineChangeGate``, CLIPFormer's
+            ``DifferencePyramid``).
         score_concat_index (int): Level receiving the score maps; it must
             have the dense embedding's size. Defaults to 3.
         fusion_channels (int): Width of the ``|A - B|`` convs and of the
@@ -79,7 +88,7 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
                  decode_head: dict,
                  neck: dict,
                  minus_channels: Sequence[int],
-                 change_cue: dict = dict(type='CosineChangeGate'),
+                 change_cue: dict,
                  score_concat_index: int = 3,
                  fusion_channels: int = 256,
                  prompt_templates: Dict[str, str] = dict(
@@ -91,7 +100,7 @@ class ChangeCLIP(BiTemporalEncoderDecoder):
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         if kwargs.get('auxiliary_head') is not None:
-            raise ValueError('ChangeCLIP has no auxiliary head')
+            raise ValueError(f'{type(self).__name__} has no auxiliary head')
         if neck.get('out_channels') != fusion_channels:
             raise ValueError(
                 f'neck out_channels ({neck.get("out_channels")}) must equal '

@@ -6,12 +6,10 @@ Configs load them with ``custom_imports = dict(imports=[
 # The package goes first: it puts its mmcv.ops stand-in in place before
 # mmseg is imported.
 import changefine_mm  # noqa: F401,I001
-from .change_clip import ChangeCLIP
 from .clip_resnet_with_attention import CLIPResNetWithAttention
 from .clip_vision_transformer import CLIPVisionTransformer
 from .cosine_change_gate import CosineChangeGate
 
 __all__ = [
-    'ChangeCLIP', 'CLIPResNetWithAttention', 'CLIPVisionTransformer',
-    'CosineChangeGate'
+    'CLIPResNetWithAttention', 'CLIPVisionTransformer', 'CosineChangeGate'
 ]

@@ -21,7 +21,7 @@ decoder_blocks = [
          window_size=7, shift=True, drop_path_rate=0.2)
 ]
 model = dict(
-    type='ChangeCLIP',
+    type='TextConditionedChangeDetector',
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='CLIPResNetWithAttention',
