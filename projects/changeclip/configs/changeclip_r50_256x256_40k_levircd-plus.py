@@ -2,9 +2,9 @@
 # (batch 20, 40k iterations, lr 0.0001).
 _base_ = [
     './_base_/models/changeclip_r50.py',
-    './_base_/datasets/levir_cd_plus_prompts.py',
+    '../../../configs/_base_/datasets/levir_cd_plus_clip_prompts.py',
     '../../../configs/_base_/default_runtime.py',
-    './_base_/schedules/changeclip_schedule.py'
+    '../../../configs/_base_/schedules/schedule_clip_text_cd_20k.py'
 ]
 train_dataloader = dict(batch_size=20)
 train_cfg = dict(max_iters=40000, val_interval=1000)

@@ -2,9 +2,9 @@
 # (batch 12, 20k iterations, lr 3e-05).
 _base_ = [
     './_base_/models/changeclip_vit-b16.py',
-    './_base_/datasets/sysu_cd_prompts.py',
+    '../../../configs/_base_/datasets/sysu_cd_clip_prompts.py',
     '../../../configs/_base_/default_runtime.py',
-    './_base_/schedules/changeclip_schedule.py'
+    '../../../configs/_base_/schedules/schedule_clip_text_cd_20k.py'
 ]
 train_dataloader = dict(batch_size=12)
 train_cfg = dict(max_iters=20000, val_interval=500)

@@ -1,11 +1,11 @@
 """CLIPFormer modules, registered in the ``changefine_mm`` scope on import.
 
-CLIPFormer is ChangeCLIP with a Swin backbone, a difference pyramid and
-cross-shaped window decoder blocks; its configs import both projects::
+CLIPFormer is the package's text-conditioned change detector (ChangeCLIP's)
+with a Swin backbone, a difference pyramid and cross-shaped window decoder
+blocks; its configs import these modules with::
 
     custom_imports = dict(
-        imports=['projects.changeclip.changeclip',
-                 'projects.clipformer.clipformer'],
+        imports=['projects.clipformer.clipformer'],
         allow_failed_imports=False)
 """
 # The package goes first: it puts its mmcv.ops stand-in in place before

@@ -42,8 +42,10 @@ class DifferencePyramid(BaseModule):
     brought to twice that resolution by a transposed conv with residual
     refinement.
 
-    Used as ChangeCLIP's ``change_cue``: the per-level maps replace the
-    cosine gate, and the finer map becomes an extra decoder input.
+    Used as the ``change_cue`` of the package's
+    ``TextConditionedChangeDetector``: the per-level maps replace
+    ChangeCLIP's cosine gate, and the finer map becomes an extra decoder
+    input.
 
     The official code calls an undefined ``ResidualBlock``; ChangeFormer's
     is used here. Coarser maps are resized to the finer map's size rather

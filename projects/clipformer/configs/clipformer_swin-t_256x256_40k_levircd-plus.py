@@ -2,7 +2,7 @@
 # prompts from CLIP RN50 (tag 56_rn50), as in the released log.
 _base_ = [
     './_base_/models/clipformer_swin-t.py',
-    '../../changeclip/configs/_base_/datasets/levir_cd_plus_prompts.py',
+    '../../../configs/_base_/datasets/levir_cd_plus_clip_prompts.py',
     '../../../configs/_base_/default_runtime.py',
     './_base_/schedules/clipformer_schedule.py'
 ]

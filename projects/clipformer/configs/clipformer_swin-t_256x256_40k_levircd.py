@@ -2,7 +2,7 @@
 # prompts from CLIP ViT-B/16 (tag 56_vit16), as in the released log.
 _base_ = [
     './_base_/models/clipformer_swin-t.py',
-    '../../changeclip/configs/_base_/datasets/levir_cd_prompts.py',
+    '../../../configs/_base_/datasets/levir_cd_clip_prompts.py',
     '../../../configs/_base_/default_runtime.py',
     './_base_/schedules/clipformer_schedule.py'
 ]

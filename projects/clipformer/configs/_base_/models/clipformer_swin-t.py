@@ -1,11 +1,10 @@
-# CLIPFormer: ChangeCLIP (ViT-B/16 text side) with a Swin-T image encoder,
-# the difference pyramid and cross-shaped window decoder blocks (the configs
-# printed in the released logs use the model type ChangeCLIP too).
-_base_ = ['../../../../changeclip/configs/_base_/models/changeclip_vit-b16.py']
+# CLIPFormer: the package's text-conditioned detector (ViT-B/16 text side)
+# with a Swin-T image encoder, the difference pyramid and cross-shaped window
+# decoder blocks (the configs printed in the released logs name the detector
+# ChangeCLIP: it is ChangeCLIP's).
+_base_ = ['../../../../../configs/_base_/models/clip_text_cd.py']
 custom_imports = dict(
-    imports=['projects.changeclip.changeclip',
-             'projects.clipformer.clipformer'],
-    allow_failed_imports=False)
+    imports=['projects.clipformer.clipformer'], allow_failed_imports=False)
 # mmseg's ImageNet Swin-T; nothing is downloaded.
 swin_checkpoint = \
     'checkpoints/swin/swin_tiny_patch4_window7_224_20220317-1cdeb081.pth'
@@ -20,7 +19,6 @@ later_stage = [
 ]
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='CLIPSwinWithAttention',
         pretrain_img_size=224,
         embed_dims=96,
@@ -39,7 +37,6 @@ model = dict(
     minus_channels=[96, 192, 384, 770],
     score_concat_index=3,
     change_cue=dict(
-        _delete_=True,
         type='DifferencePyramid',
         in_channels=[96, 192, 384, 770],
         channels=256),

@@ -1,8 +1,9 @@
-# CLIPFormer's optimisation, from the configs in its released logs: as
-# ChangeCLIP's, but the poly decay runs to the last of 40k iterations and
-# validation and checkpoints come every 4k.
-_base_ = ['../../../../changeclip/configs/_base_/schedules/'
-          'changeclip_schedule.py']
+# CLIPFormer's optimisation, from the configs in its released logs: the
+# shared CLIP-text change detection schedule (ChangeCLIP's), but the poly
+# decay runs to the last of 40k iterations and validation and checkpoints
+# come every 4k.
+_base_ = ['../../../../../configs/_base_/schedules/'
+          'schedule_clip_text_cd_20k.py']
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
          end=1500),

@@ -1,7 +1,9 @@
-# ChangeCLIP's published optimisation (configs/0cd_ce/changeclip_*.py):
+# The optimisation of CLIP-text-conditioned change detection, as published
+# with ChangeCLIP (configs/0cd_ce/changeclip_*.py) and reused by CLIPFormer:
 # AdamW without decay on norms and position tables, 1.5k warm-up
-# iterations, then poly decay that reaches 0 at iteration 20k whatever
-# max_iters is (the official 40k and 60k runs spend the rest at lr ~0).
+# iterations, then poly decay that reaches 0 at iteration 20k. ChangeCLIP's
+# 40k and 60k runs keep this decay (they spend the rest at lr ~0); CLIPFormer
+# stretches it to its 40k iterations.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(

@@ -1,9 +1,9 @@
-# LEVIR-CD+ cut into 256x256 tiles (no val split: test validates).
+# SYSU-CD (256x256 pairs; dates in time1/time2).
 # Each pair gets the top-9 CLIP classes of both dates from the prompt JSON
 # files written by tools/misc/clip_prompt_classes.py (see docs/projects.md):
 # CLIPPromptDataset wraps the dataset named by dataset_type.
-_base_ = ['../../../../../configs/_base_/datasets/levir_cd_plus.py']
-data_root = 'data/LEVIR-CD+-256'
+_base_ = ['./sysu_cd.py']
+data_root = 'data/SYSU-CD'
 prompted = dict(
     type='CLIPPromptDataset',
     dataset_type={{_base_.dataset_type}},

@@ -2,7 +2,7 @@
 # Each pair gets the top-9 CLIP classes of both dates from the prompt JSON
 # files written by tools/misc/clip_prompt_classes.py (see docs/projects.md):
 # CLIPPromptDataset wraps the dataset named by dataset_type.
-_base_ = ['../../../../../configs/_base_/datasets/cdd.py']
+_base_ = ['./cdd.py']
 data_root = 'data/CDD'
 prompted = dict(
     type='CLIPPromptDataset',

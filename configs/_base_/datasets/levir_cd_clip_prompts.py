@@ -1,9 +1,10 @@
-# SYSU-CD (256x256 pairs; dates in time1/time2).
+# LEVIR-CD cut into 256x256 tiles (ChangeCLIP's cut_data; 16 tiles per image,
+# so tile metrics equal full-image metrics), LEVIR layout.
 # Each pair gets the top-9 CLIP classes of both dates from the prompt JSON
 # files written by tools/misc/clip_prompt_classes.py (see docs/projects.md):
 # CLIPPromptDataset wraps the dataset named by dataset_type.
-_base_ = ['../../../../../configs/_base_/datasets/sysu_cd.py']
-data_root = 'data/SYSU-CD'
+_base_ = ['./levir_cd.py']
+data_root = 'data/LEVIR-CD-256'
 prompted = dict(
     type='CLIPPromptDataset',
     dataset_type={{_base_.dataset_type}},
