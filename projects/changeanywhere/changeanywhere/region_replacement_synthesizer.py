@@ -48,37 +48,42 @@ class RegionReplacementSynthesizer(ChangeSynthesizer):
                source_index: Optional[int] = None) -> np.ndarray:
         """Date B: date A with every changed region replaced."""
         out = image.astype(np.float32)
+        mean = _mean_colour(image)
         changed = semantic_from != semantic_to
         for cls in np.unique(semantic_to[changed]):
-            count, labels = cv2.connectedComponents(
+            count, labels, boxes, _ = cv2.connectedComponentsWithStats(
                 (changed & (semantic_to == cls)).astype(np.uint8),
                 connectivity=8)
             for index in range(1, count):
-                region = labels == index
+                left, top, width, height = boxes[index, :4]
+                window = (slice(top, top + height), slice(left, left + width))
+                region = labels[window] == index
                 donor = self.bank.pick(int(cls), rng, exclude=source_index)
                 if donor is None:
                     raise ValueError(f'no source image has class {cls}, so '
                                      'no region can take its appearance')
-                texture = self._texture(region, int(cls), donor, image, rng)
+                texture = self._texture(region.shape, int(cls), donor, mean,
+                                        rng)
                 alpha = self._alpha(region)[..., None]
-                out = np.where(region[..., None],
-                               alpha * texture + (1 - alpha) * out, out)
+                out[window] = np.where(
+                    region[..., None],
+                    alpha * texture + (1 - alpha) * out[window], out[window])
         return np.clip(out.round(), 0, 255).astype(np.uint8)
 
     def _alpha(self, region: np.ndarray) -> np.ndarray:
+        """Opacity of the texture over a region's bounding box."""
         if self.feather <= 0:
             return region.astype(np.float32)
-        # Distance to the nearest unchanged pixel: 1 on the region's rim.
-        inside = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2,
-                                       3)
+        # Distance to the nearest unchanged pixel, 1 on the region's rim;
+        # the zero border stands for the pixels around the bounding box.
+        padded = cv2.copyMakeBorder(region.astype(np.uint8), 1, 1, 1, 1,
+                                    cv2.BORDER_CONSTANT, value=0)
+        inside = cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]
         return np.clip(inside / self.feather, 0, 1) * region
 
-    def _texture(self, region: np.ndarray, cls: int, donor: int,
-                 image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """A full-size canvas whose region pixels show class ``cls``."""
-        ys, xs = np.nonzero(region)
-        top, left = ys.min(), xs.min()
-        size = (ys.max() - top + 1, xs.max() - left + 1)
+    def _texture(self, size: Tuple[int, int], cls: int, donor: int,
+                 mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A ``size`` patch showing class ``cls``, taken from ``donor``."""
         donor_image, donor_map = self.bank.load(donor)
         patch, mask = self._window(donor_image, donor_map == cls, size, rng)
         if rng.random() < 0.5:
@@ -87,12 +92,8 @@ class RegionReplacementSynthesizer(ChangeSynthesizer):
             patch, mask = patch[::-1], mask[::-1]
         patch = _fill_from_nearest(np.ascontiguousarray(patch),
                                    np.ascontiguousarray(mask))
-        patch = patch.astype(np.float32) + self.harmonize * (
-            image.reshape(-1, 3).mean(0) -
-            donor_image.reshape(-1, 3).mean(0))
-        canvas = np.zeros(image.shape, np.float32)
-        canvas[top:top + size[0], left:left + size[1]] = patch
-        return canvas
+        return patch.astype(np.float32) + self.harmonize * (
+            mean - _mean_colour(donor_image))
 
     @staticmethod
     def _window(image: np.ndarray, mask: np.ndarray, size: Tuple[int, int],
@@ -136,3 +137,9 @@ def _fill_from_nearest(patch: np.ndarray, mask: np.ndarray) -> np.ndarray:
     lookup[labels[source_y, source_x]] = np.stack([source_y, source_x], 1)
     nearest = lookup[labels]
     return patch[nearest[..., 0], nearest[..., 1]]
+
+
+def _mean_colour(image: np.ndarray) -> np.ndarray:
+    """Mean of each of the 3 channels (OpenCV's, much faster than numpy's
+    axis reduction on large uint8 images)."""
+    return np.array(cv2.mean(image)[:3], np.float32)

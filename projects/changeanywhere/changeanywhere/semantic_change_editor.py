@@ -79,7 +79,8 @@ class SemanticChangeEditor:
             if rng.random() < self.blob_prob or not components:
                 region = self._polygon(semantic.shape, rng) & free
             else:
-                region = self._cut(components.pop(), rng) & free
+                labels, index = components.pop()
+                region = self._cut(labels == index, rng) & free
             if region.sum() < self.min_region:
                 continue
             old = np.bincount(semantic[region]).argmax()
@@ -93,14 +94,15 @@ class SemanticChangeEditor:
 
     def _components(self, semantic: np.ndarray, valid: np.ndarray,
                     rng: np.random.Generator) -> list:
+        # (label map, component index) pairs: masks are made only for the
+        # components that get used, since a large tile can hold thousands.
         regions = []
         for cls in np.unique(semantic[valid]):
             count, labels = cv2.connectedComponents(
                 ((semantic == cls) & valid).astype(np.uint8), connectivity=8)
-            for index in range(1, count):
-                mask = labels == index
-                if mask.sum() >= self.min_region:
-                    regions.append(mask)
+            areas = np.bincount(labels.ravel(), minlength=count)
+            regions += [(labels, index) for index in range(1, count)
+                        if areas[index] >= self.min_region]
         order = rng.permutation(len(regions))
         return [regions[i] for i in order]
 
