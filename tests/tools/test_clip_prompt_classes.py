@@ -1,4 +1,5 @@
-"""The prompt tool (CLIP class rankings as JSON) and CLIPPromptDataset."""
+"""tools/misc/clip_prompt_classes.py: CLIP class rankings as prompt JSON."""
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -7,23 +8,38 @@ import sys
 
 import pytest
 import torch
-from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
-from changeclip_tiny import (TAG, TINY_VIT_ARCH, load_prompt_tool,
-                             prompted_copy, tiny_clip_file)
 
-from changefine_mm.datasets import CLIPPromptDataset
-from changefine_mm.datasets.clip_prompt_json import (PromptJSONError,
-                                                     load_rankings,
-                                                     make_record)
-from changefine_mm.models.utils.clip_zero_shot_classifier import (
-    DEFAULT_CLASSES, CLIPZeroShotClassifier, read_class_names)
+from changefine_mm.datasets.clip_prompt_json import load_rankings
+from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
+from changefine_mm.models.utils.clip_zero_shot_classifier import \
+    CLIPZeroShotClassifier
+from conftest import REPO_ROOT
 
-tool = load_prompt_tool()
+TAG = 'tiny'
+# An OpenAI-layout CLIP small enough for CPU tests (one head of 64 channels).
+TINY_VIT_ARCH = CLIPArch(
+    embed_dim=16, vision_layers=4, vision_width=64, vision_patch_size=16,
+    image_size=32, text_width=64, text_layers=1)
+
+
+def _load_tool():
+    path = osp.join(REPO_ROOT, 'tools', 'misc', 'clip_prompt_classes.py')
+    spec = importlib.util.spec_from_file_location('clip_prompt_classes', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
 
 
 @pytest.fixture(scope='module')
 def vit_clip_file(tmp_path_factory):
-    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
+    """A random tiny CLIP saved as an OpenAI-layout state dict."""
+    torch.manual_seed(0)
+    path = str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt')
+    torch.save(build_clip(TINY_VIT_ARCH).state_dict(), path)
+    return path
 
 
 @pytest.fixture(scope='module')
@@ -34,48 +50,13 @@ def classifier(vit_clip_file):
 @pytest.fixture(scope='module')
 def prompt_root(synthetic_cd_root, tmp_path_factory, classifier):
     """The synthetic dataset with prompt JSON files for every date folder."""
-    return prompted_copy(synthetic_cd_root,
-                         str(tmp_path_factory.mktemp('prompted') / 'cd'),
-                         classifier)
-
-
-def test_class_list_is_changeclips_56():
-    names = read_class_names(DEFAULT_CLASSES)
-    assert len(names) == 56 and len(set(names)) == 56
-    assert names[:3] == ['airport', 'bare land', 'basketball court']
-    assert names[-1] == 'cabin'
-
-
-def test_class_file_takes_the_name_before_the_comma(tmp_path):
-    path = tmp_path / 'rscls.txt'
-    path.write_text('airport, 飞机场\n\nbare land, 裸地\n',
-                    encoding='utf-8')
-    assert read_class_names(str(path)) == ['airport', 'bare land']
-    path.write_text('road\nroad\n')
-    with pytest.raises(ValueError, match='twice'):
-        read_class_names(str(path))
-
-
-def test_record_format_and_ranking():
-    record = make_record('/x/train/A/1.png', ['a', 'b', 'c'], [0.2, 0.5,
-                                                               0.3])
-    assert list(record) == ['image_path', 'b', 'c', 'a']
-    assert record['b'] == '0.5000'
-    with pytest.raises(ValueError, match='3 class names but 2'):
-        make_record('p', ['a', 'b', 'c'], [0.1, 0.9])
-
-
-def test_rankings_errors(tmp_path):
-    with pytest.raises(PromptJSONError, match='clip_prompt_classes.py'):
-        load_rankings(str(tmp_path / 'missing.json'))
-    path = tmp_path / 'dup.json'
-    path.write_text(json.dumps([{'image_path': '/a/1.png', 'x': '0.1'},
-                                {'image_path': '/b/1.png', 'x': '0.2'}]))
-    with pytest.raises(PromptJSONError, match="two records for .*'1.png'"):
-        load_rankings(str(path))
-    path.write_text(json.dumps([{'image_path': '1.png', 'x': 'high'}]))
-    with pytest.raises(PromptJSONError, match="non-numeric .*'high'"):
-        load_rankings(str(path))
+    root = str(tmp_path_factory.mktemp('prompted') / 'cd')
+    shutil.copytree(synthetic_cd_root, root)
+    for split in ('train', 'val', 'test'):
+        for date in ('A', 'B'):
+            tool.score_folder(osp.join(root, split, date), classifier, TAG,
+                              batch_size=4, progress=False)
+    return root
 
 
 def test_tool_writes_changeclip_json(prompt_root, classifier):
@@ -160,50 +141,3 @@ def test_tool_command_line(prompt_root, vit_clip_file, tmp_path, monkeypatch,
     for date in ('A', 'B'):
         assert len(load_rankings(
             osp.join(root, 'val', f'{date}_clipcls_{TAG}.json'))) == 2
-
-
-def _wrapped(root, split='train', topk=9, pipeline=None):
-    return CLIPPromptDataset(
-        dataset_type='LEVIRCDDataset',
-        data_root=root,
-        split=split,
-        pipeline=pipeline or [
-            dict(type='MultiImgLoadImageFromFile'),
-            dict(type='MultiImgLoadAnnotations'),
-            dict(type='MultiImgPackSegInputs')
-        ],
-        json_tag=TAG,
-        topk=topk)
-
-
-def test_dataset_gives_topk_classes_of_each_date(prompt_root):
-    dataset = _wrapped(prompt_root, topk=3)
-    assert len(dataset) == 6
-    rankings = {
-        date: load_rankings(
-            osp.join(prompt_root, 'train', f'{date}_clipcls_{TAG}.json'))
-        for date in ('A', 'B')
-    }
-    for idx in range(len(dataset)):
-        name = osp.basename(dataset.get_data_info(idx)['img_path'][0])
-        assert dataset.prompt_classes(idx) == [
-            rankings['A'][name][:3], rankings['B'][name][:3]
-        ]
-    packed = dataset[0]
-    assert packed['inputs'].shape == (6, 64, 64)
-    assert packed['data_samples'].metainfo['prompt_classes'] == \
-        dataset.prompt_classes(0)
-    assert len(_wrapped(prompt_root).prompt_classes(0)[1]) == 9
-    assert dataset.metainfo['classes'] == ('unchanged', 'changed')
-
-
-def test_dataset_errors(prompt_root, synthetic_cd_root):
-    with pytest.raises(PromptJSONError, match='A_clipcls_tiny.json'):
-        _wrapped(synthetic_cd_root)
-    with pytest.raises(PromptJSONError, match='fewer than topk=57'):
-        _wrapped(prompt_root, topk=57)
-    with pytest.raises(ValueError, match='swaps the dates'):
-        _wrapped(prompt_root, pipeline=[
-            dict(type='MultiImgLoadImageFromFile'),
-            dict(type='MultiImgExchangeTime', prob=0.5)
-        ])
