@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from torch import nn
 
 from .clip_loading import read_clip_state_dict
+from .strict_weight_loading import load_weights_strictly
 
 VISUAL_PREFIX = 'visual.'
 # Entries of a CLIP state dict that belong to neither tower.
@@ -54,41 +55,6 @@ def read_clip_tower(checkpoint: str, tower: str) -> Dict[str, torch.Tensor]:
         k: v.float() if v.is_floating_point() else v
         for k, v in picked.items()
     }
-
-
-def load_tower(module: nn.Module,
-               weights: Dict[str, torch.Tensor],
-               source: str,
-               own_keys: Sequence[str] = ()) -> None:
-    """Copy CLIP tower weights into a module, refusing partial matches.
-
-    Args:
-        module (nn.Module): The tower (a subclass of an open_clip tower).
-        weights (dict[str, Tensor]): From :func:`read_clip_tower`.
-        source (str): The checkpoint file, for error messages.
-        own_keys (sequence[str]): Prefixes of the module's parameters that
-            are not CLIP's (e.g. the FPN adapters of a dense ViT); they keep
-            their initialisation.
-    """
-    expected = {
-        k: v
-        for k, v in module.state_dict().items()
-        if not k.startswith(tuple(own_keys))
-        and not k.endswith('num_batches_tracked')
-    }
-    missing = [k for k in expected if k not in weights]
-    wrong = [
-        f'{k}: file {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in weights and weights[k].shape != v.shape
-    ]
-    if missing or wrong:
-        raise ValueError(
-            f'{source} does not fit {type(module).__name__}: '
-            f'missing {missing[:6]}{" ..." if len(missing) > 6 else ""}; '
-            f'shape mismatches {wrong[:6]}. Check the tower dimensions in '
-            'the config against the checkpoint.')
-    module.load_state_dict({k: weights[k] for k in expected}, strict=False)
 
 
 def interpolate_pos_embed(pos_embed: torch.Tensor,
@@ -136,7 +102,9 @@ def init_from_clip(module: nn.Module,
             random initialisation (with a warning).
         tower (str): 'visual' or 'text'.
         pos_key (str): Name of the positional embedding in the module.
-        own_keys (sequence[str]): See :func:`load_tower`.
+        own_keys (sequence[str]): Prefixes of the module's entries that
+            are not CLIP's (e.g. the FPN adapters of a dense ViT); they keep
+            their initialisation.
     """
     if checkpoint is None:
         print_log(f'{type(module).__name__}: no clip_checkpoint, keeping '
@@ -151,4 +119,4 @@ def init_from_clip(module: nn.Module,
             side = round((target.shape[0] - 1)**0.5)
             weights[pos_key] = interpolate_pos_embed(weights[pos_key],
                                                      (side, side))
-    load_tower(module, weights, checkpoint, own_keys)
+    load_weights_strictly(module, weights, checkpoint, own_keys)

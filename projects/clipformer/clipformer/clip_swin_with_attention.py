@@ -8,6 +8,8 @@ from mmengine.logging import print_log
 from mmseg.models.backbones import SwinTransformer
 from torch import nn
 
+from changefine_mm.models.utils.strict_weight_loading import \
+    load_weights_strictly
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
 
@@ -92,23 +94,8 @@ class CLIPSwinWithAttention(SwinTransformer):
                       'random weights', logger='current',
                       level=logging.WARNING)
             return
-        weights = _swin_state_dict(self.swin_checkpoint)
-        expected = {
-            k: v
-            for k, v in self.state_dict().items()
-            if not k.startswith(_OWN_KEYS) and not k.endswith(_DERIVED_KEYS)
-        }
-        missing = [k for k in expected if k not in weights]
-        wrong = [
-            f'{k}: file {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
-            for k, v in expected.items()
-            if k in weights and weights[k].shape != v.shape
-        ]
-        if missing or wrong:
-            raise ValueError(
-                f'{self.swin_checkpoint} does not fit this Swin: missing '
-                f'{missing[:6]}; shape mismatches {wrong[:6]}')
-        self.load_state_dict({k: weights[k] for k in expected}, strict=False)
+        load_weights_strictly(self, _swin_state_dict(self.swin_checkpoint),
+                              self.swin_checkpoint, _OWN_KEYS, _DERIVED_KEYS)
 
     def forward(self, x: torch.Tensor) -> Tuple:
         """Encode one date.
