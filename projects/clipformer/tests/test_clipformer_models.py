@@ -204,19 +204,6 @@ def test_every_config_is_checked():
         osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py')))
 
 
-def test_configs_and_modules_do_not_use_changeclip():
-    # Projects share code through the package only: no import of and no
-    # config path into projects/changeclip.
-    project = osp.dirname(CONFIGS)
-    files = glob.glob(osp.join(project, '**', '*.py'), recursive=True)
-    assert len(files) > 10
-    for path in files:
-        with open(path) as f:
-            text = f.read().replace('\\', '/')
-        assert 'projects.' + 'changeclip' not in text, path
-        assert 'changeclip' + '/' not in text, path
-
-
 @pytest.mark.parametrize('name', sorted(PUBLISHED))
 def test_config_follows_the_released_logs_and_builds(name):
     dataset, tag = PUBLISHED[name]
