@@ -1,9 +1,10 @@
 from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
+from .changefine import ChangeFine
 from .di_encoder_decoder import DIEncoderDecoder
 from .siam_encoder_decoder import SiamEncoderDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
-    'BiTemporalEncoderDecoder', 'DIEncoderDecoder', 'SiamEncoderDecoder',
-    'TextConditionedChangeDetector'
+    'BiTemporalEncoderDecoder', 'ChangeFine', 'DIEncoderDecoder',
+    'SiamEncoderDecoder', 'TextConditionedChangeDetector'
 ]
