@@ -4,6 +4,7 @@
 # Two folders: the pairs are shared. Without GPUs the processes use gloo on CPU.
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node;
 # the inputs and the output folder must be on a file system all nodes see.
+# PYTHON selects the interpreter (default: python on PATH).
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -17,7 +18,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 # Paths stay relative to the caller's folder (no cd).
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHONPATH="$ROOT:${PYTHONPATH:-}" exec python -m torch.distributed.run \
+PYTHONPATH="$ROOT:${PYTHONPATH:-}" exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$NPROC" --master_port="$PORT" \
     "$ROOT/tools/infer.py" "$CONFIG" "$CHECKPOINT" "$A" "$B" --launcher pytorch "$@"

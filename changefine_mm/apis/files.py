@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
-from mmengine.dist import get_dist_info
+from mmengine.dist import barrier, get_dist_info
 
 from .geo import GEO_SUFFIXES, import_rasterio, is_geotiff, open_raster
 from .geotiff_inference import check_outputs, predict_geotiff
@@ -111,10 +111,10 @@ def match_pairs(dir_a: str, dir_b: str) -> List[Tuple[str, str, str]]:
     problems = []
     if only_a:
         problems.append(f'{len(only_a)} image(s) of {dir_a} have no match '
-                        f'in {dir_b}: {", ".join(only_a)}')
+                        f'in {dir_b}: {_listed(only_a)}')
     if only_b:
         problems.append(f'{len(only_b)} image(s) of {dir_b} have no match '
-                        f'in {dir_a}: {", ".join(only_b)}')
+                        f'in {dir_a}: {_listed(only_b)}')
     if problems:
         raise ValueError('unmatched names: ' + '; '.join(problems))
     if not found[0]:
@@ -122,6 +122,11 @@ def match_pairs(dir_a: str, dir_b: str) -> List[Tuple[str, str, str]]:
                          f'{dir_a} and {dir_b}')
     return [(name, found[0][name], found[1][name])
             for name in sorted(found[0])]
+
+
+def _listed(names: List[str], most: int = 20) -> str:
+    more = f' and {len(names) - most} more' if len(names) > most else ''
+    return ', '.join(names[:most]) + more
 
 
 def _images_by_name(folder: str) -> Dict[str, str]:
@@ -240,8 +245,10 @@ def predict_files(inferencer,
     """
     jobs = plan_jobs(input_a, input_b, out, prob, overlay, polygons,
                      polygon_format_name)
-    # Every rank checks every job, so all of them stop on the same error.
+    # Every rank checks every job, so all of them stop on the same error,
+    # and none writes before all have checked.
     check_outputs([p for job in jobs for p in job.outputs], overwrite)
+    barrier()
     rank, world = get_dist_info()
     share_windows = len(jobs) == 1
     mine = jobs if share_windows else jobs[rank::world]

@@ -1,0 +1,153 @@
+"""Benchmark big-scene GeoTIFF inference: throughput and peak memory.
+
+For each scene size a synthetic georeferenced RGB pair is written (once,
+kept in the work dir), then a fresh Python process builds the model and
+runs ``predict_geotiff`` on it, so that each size's peak RSS is measured on
+its own. Reported per size: windows, windows/s, km²/h at the given ground
+sampling distance, peak RSS and its ratio to the first size's.
+
+Without a checkpoint the model keeps its random initial weights, which
+changes neither speed nor memory.
+
+Example:
+    python tools/analysis_tools/benchmark_inference.py \
+        configs/fcsn/fc_siam_diff_demo.py --sizes 2000 10000 --device cpu
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import subprocess
+import sys
+import time
+from typing import List, Optional
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Benchmark GeoTIFF big-scene inference',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('--checkpoint', default=None,
+                        help='weights (default: random initial weights)')
+    parser.add_argument('--sizes', type=int, nargs='+',
+                        default=[2000, 10000],
+                        help='square scene sides in pixels')
+    parser.add_argument('--window', type=int, default=512)
+    parser.add_argument('--overlap', type=int, default=64)
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--gsd', type=float, default=0.5,
+                        help='ground sampling distance in metres (km²/h)')
+    parser.add_argument('--work-dir', default='work_dirs/benchmark_inference',
+                        help='where scenes and outputs are written')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='config overrides, key=value (passed to infer)')
+    parser.add_argument('--child', nargs=3, metavar=('A', 'B', 'OUT'),
+                        help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def current_rss_mib() -> float:
+    """Resident memory of this process now (Linux /proc)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def run_child(args: argparse.Namespace) -> None:
+    """Build the model, run one scene, print the measurements as JSON."""
+    from mmengine.config import DictAction
+
+    from changefine_mm.apis import ChangeInferencer, predict_geotiff
+    options = {}
+    if args.cfg_options:
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--o', nargs='+', action=DictAction)
+        options = parser.parse_args(['--o', *args.cfg_options]).o
+    inferencer = ChangeInferencer(args.config, args.checkpoint,
+                                  device=args.device,
+                                  batch_size=args.batch_size,
+                                  cfg_options=options)
+    rss_model = current_rss_mib()
+    path_a, path_b, out = args.child
+    stats = predict_geotiff(inferencer, path_a, path_b, out,
+                            window=args.window, overlap=args.overlap,
+                            overwrite=True, progress=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(dict(windows=stats.windows, seconds=stats.seconds,
+                          rss_model_mib=rss_model, peak_rss_mib=peak)))
+
+
+def measure(args: argparse.Namespace, size: int) -> dict:
+    """Write (or reuse) a scene of ``size`` and run it in a new process."""
+    from changefine_mm.apis.demo_scene import write_demo_scene
+    folder = osp.join(args.work_dir, f'{size}x{size}')
+    path_a = osp.join(folder, 'A', 'scene.tif')
+    path_b = osp.join(folder, 'B', 'scene.tif')
+    if not (osp.exists(path_a) and osp.exists(path_b)):
+        start = time.time()
+        write_demo_scene(folder, size, size, tile=256, gsd=args.gsd,
+                         with_label=False)
+        print(f'wrote the {size}x{size} pair in {time.time() - start:.0f} s',
+              flush=True)
+    command = [sys.executable, osp.abspath(__file__), args.config,
+               '--window', str(args.window), '--overlap', str(args.overlap),
+               '--batch-size', str(args.batch_size), '--device', args.device,
+               '--child', path_a, path_b, osp.join(folder, 'change.tif')]
+    if args.checkpoint:
+        command += ['--checkpoint', args.checkpoint]
+    if args.cfg_options:
+        command += ['--cfg-options', *args.cfg_options]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f'benchmark of {size}x{size} failed:\n'
+                           f'{result.stderr[-3000:]}')
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    area_km2 = size * size * args.gsd**2 / 1e6
+    record.update(size=size, area_km2=area_km2,
+                  windows_per_s=record['windows'] / record['seconds'],
+                  km2_per_h=area_km2 / record['seconds'] * 3600)
+    return record
+
+
+def table(records: List[dict]) -> str:
+    """The results as a Markdown table."""
+    first = records[0]['peak_rss_mib']
+    lines = [
+        '| scene (px) | area (km²) | windows | time (s) | windows/s | '
+        'km²/h | RSS after model build (MiB) | peak RSS (MiB) | '
+        'peak RSS vs first |', '|---|---|---|---|---|---|---|---|---|'
+    ]
+    for r in records:
+        lines.append(
+            f'| {r["size"]} x {r["size"]} | {r["area_km2"]:.2f} | '
+            f'{r["windows"]} | {r["seconds"]:.0f} | '
+            f'{r["windows_per_s"]:.2f} | {r["km2_per_h"]:.2f} | '
+            f'{r["rss_model_mib"]:.0f} | {r["peak_rss_mib"]:.0f} | '
+            f'{(r["peak_rss_mib"] / first - 1) * 100:+.1f} % |')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        run_child(args)
+        return 0
+    os.makedirs(args.work_dir, exist_ok=True)
+    records = []
+    for size in args.sizes:
+        records.append(measure(args, size))
+        print(json.dumps(records[-1]), flush=True)
+    print(f'\nwindow {args.window}, overlap {args.overlap}, batch '
+          f'{args.batch_size}, device {args.device}, '
+          f'{os.cpu_count()} CPU(s), gsd {args.gsd} m\n')
+    print(table(records))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

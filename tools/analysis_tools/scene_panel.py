@@ -1,0 +1,60 @@
+"""Draw a preview panel of a change result: A | B | changes on B.
+
+Every raster is read decimated (GDAL overview-style reads), so this works
+on scenes of any size. With a label the changes are coloured as true
+positives (green), false positives (yellow) and false negatives (red);
+without one every predicted change is red.
+
+Example:
+    python tools/analysis_tools/scene_panel.py A.tif B.tif change.tif \
+        --label label.tif -o panel.png --height 512
+"""
+import argparse
+
+import cv2
+import numpy as np
+
+from changefine_mm.apis.geo import MASK_NODATA, open_raster
+from changefine_mm.visualization import overlay_changes
+
+
+def read_preview(path: str, height: int, bands, nearest: bool) -> np.ndarray:
+    """Read a raster decimated to ``height`` rows, (H, W, C) or (H, W)."""
+    from rasterio.enums import Resampling
+    with open_raster(path) as src:
+        width = max(1, round(src.width * height / src.height))
+        data = src.read(bands, out_shape=(len(bands), height, width),
+                        resampling=Resampling.nearest if nearest else
+                        Resampling.average)
+    return data.transpose(1, 2, 0).squeeze(-1) if len(bands) == 1 else \
+        data.transpose(1, 2, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('a', help='date-A RGB raster')
+    parser.add_argument('b', help='date-B RGB raster')
+    parser.add_argument('mask', help='mask GeoTIFF written by tools/infer.py')
+    parser.add_argument('--label', help='0/1 change label raster')
+    parser.add_argument('-o', '--out', required=True, help='PNG to write')
+    parser.add_argument('--height', type=int, default=512,
+                        help='panel height in pixels')
+    parser.add_argument('--gap', type=int, default=8,
+                        help='white gap between the images')
+    args = parser.parse_args()
+    image_a = read_preview(args.a, args.height, [1, 2, 3], nearest=False)
+    image_b = read_preview(args.b, args.height, [1, 2, 3], nearest=False)
+    mask = read_preview(args.mask, args.height, [1], nearest=True)
+    label = None
+    if args.label:
+        label = read_preview(args.label, args.height, [1], nearest=True)
+    pred = (mask > 0) & (mask != MASK_NODATA)
+    painted = overlay_changes(image_b, pred, label)
+    gap = np.full((args.height, args.gap, 3), 255, np.uint8)
+    panel = np.concatenate([image_a, gap, image_b, gap, painted], axis=1)
+    cv2.imwrite(args.out, panel[..., ::-1])
+    print(f'wrote {args.out} ({panel.shape[1]}x{panel.shape[0]})')
+
+
+if __name__ == '__main__':
+    main()
