@@ -35,11 +35,10 @@ class WindowProgress:
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, 'isatty') and self.stream.isatty()
         self.interval = interval if self.tty else 10 * interval
-        self.start_of_line = '\r' if self.tty else ''
-        self.end_of_line = '' if self.tty else '\n'
         self.done = 0
         self.start = time.time()
         self.last_print = 0.0
+        self.printed = -1  # `done` when the line was last written
 
     def text(self) -> str:
         """The current progress line."""
@@ -58,13 +57,17 @@ class WindowProgress:
         self.done += count
         now = time.time()
         if self.enabled and now - self.last_print >= self.interval:
-            self.last_print = now
-            self.stream.write(self.start_of_line + self.text() +
-                              self.end_of_line)
+            self.last_print, self.printed = now, self.done
+            line = '\r' + self.text() if self.tty else self.text() + '\n'
+            self.stream.write(line)
             self.stream.flush()
 
     def close(self) -> None:
-        """Print the final line and a newline."""
-        if self.enabled:
-            self.stream.write(self.start_of_line + self.text() + '\n')
-            self.stream.flush()
+        """End the line on a terminal; in a log, add the final count."""
+        if not self.enabled:
+            return
+        if self.tty:
+            self.stream.write('\r' + self.text() + '\n')
+        elif self.printed != self.done:
+            self.stream.write(self.text() + '\n')
+        self.stream.flush()

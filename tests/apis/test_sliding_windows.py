@@ -119,3 +119,22 @@ def test_blender_flushes_rows_in_tile_blocks():
     assert sum(n for _, n in emitted) == 80
     assert blender.peak_rows <= 32 + 16
     assert isinstance(windows[0], Window)
+
+
+def test_progress_line_reports_windows_per_second_and_eta():
+    import io
+
+    from changefine_mm.apis.progress import WindowProgress
+    stream = io.StringIO()
+    bar = WindowProgress(10, stream=stream, interval=0)
+    bar.update(4)
+    bar.update(6)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2  # a log file: one line per update, no repeat
+    assert lines[0].startswith('4/10 windows | ')
+    assert 'windows/s' in lines[0] and 'ETA' in lines[0]
+    assert lines[1].startswith('10/10 windows')
+    silent = io.StringIO()
+    WindowProgress(3, enabled=False, stream=silent).update(3)
+    assert silent.getvalue() == ''

@@ -18,12 +18,18 @@ from changefine_mm.apis.geo import MASK_NODATA, open_raster
 from changefine_mm.visualization import overlay_changes
 
 
-def read_preview(path: str, height: int, bands, nearest: bool) -> np.ndarray:
-    """Read a raster decimated to ``height`` rows, (H, W, C) or (H, W)."""
+def read_preview(path: str, height: int, bands, nearest: bool,
+                 crop=None) -> np.ndarray:
+    """Read a raster (or a ``(row, col, size)`` crop of it) resampled to
+    ``height`` rows; returns (H, W, C), or (H, W) for one band."""
     from rasterio.enums import Resampling
+    from rasterio.windows import Window
     with open_raster(path) as src:
-        width = max(1, round(src.width * height / src.height))
-        data = src.read(bands, out_shape=(len(bands), height, width),
+        window = Window(0, 0, src.width, src.height) if crop is None else \
+            Window(crop[1], crop[0], crop[2], crop[2])
+        width = max(1, round(window.width * height / window.height))
+        data = src.read(bands, window=window,
+                        out_shape=(len(bands), height, width),
                         resampling=Resampling.nearest if nearest else
                         Resampling.average)
     return data.transpose(1, 2, 0).squeeze(-1) if len(bands) == 1 else \
@@ -39,20 +45,24 @@ def main() -> None:
     parser.add_argument('-o', '--out', required=True, help='PNG to write')
     parser.add_argument('--height', type=int, default=512,
                         help='panel height in pixels')
+    parser.add_argument('--crop', type=int, nargs=3,
+                        metavar=('ROW', 'COL', 'SIZE'),
+                        help='show only this square of the scene')
     parser.add_argument('--gap', type=int, default=8,
                         help='white gap between the images')
     args = parser.parse_args()
-    image_a = read_preview(args.a, args.height, [1, 2, 3], nearest=False)
-    image_b = read_preview(args.b, args.height, [1, 2, 3], nearest=False)
-    mask = read_preview(args.mask, args.height, [1], nearest=True)
-    label = None
-    if args.label:
-        label = read_preview(args.label, args.height, [1], nearest=True)
+    def read(path, bands, nearest):
+        return read_preview(path, args.height, bands, nearest, args.crop)
+
+    image_a = read(args.a, [1, 2, 3], nearest=False)
+    image_b = read(args.b, [1, 2, 3], nearest=False)
+    mask = read(args.mask, [1], nearest=True)
+    label = None if args.label is None else read(args.label, [1], True)
     pred = (mask > 0) & (mask != MASK_NODATA)
     painted = overlay_changes(image_b, pred, label)
     gap = np.full((args.height, args.gap, 3), 255, np.uint8)
     panel = np.concatenate([image_a, gap, image_b, gap, painted], axis=1)
-    cv2.imwrite(args.out, panel[..., ::-1])
+    cv2.imwrite(args.out, panel[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f'wrote {args.out} ({panel.shape[1]}x{panel.shape[0]})')
 
 
