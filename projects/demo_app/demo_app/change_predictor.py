@@ -142,10 +142,12 @@ class ChangePredictor:
         self.default_threshold = float(head.threshold) \
             if self.binary_logit and head.threshold is not None else 0.5
         meta_keys = (self.prompt_key, ) if self.prompt_key else ()
+        test_pipeline = cfg.get('test_pipeline') or \
+            cfg.test_dataloader.dataset.pipeline
         with DefaultScope.overwrite_default_scope(self.scope):
             self.pipeline = Compose([
-                TRANSFORMS.build(step) for step in inference_pipeline(
-                    cfg.test_pipeline, meta_keys)
+                TRANSFORMS.build(step)
+                for step in inference_pipeline(test_pipeline, meta_keys)
             ])
 
     @property
