@@ -124,8 +124,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     rank, world = get_dist_info()
     if world > 1:
         predicted = sum(job.stats.predicted for job in jobs if job.stats)
-        print(f'rank {rank}/{world}: {len(jobs)} pair(s), predicted '
-              f'{predicted} window(s)', flush=True)
+        # One write per line: the ranks share the terminal.
+        sys.stdout.write(f'rank {rank}/{world}: {len(jobs)} pair(s), '
+                         f'predicted {predicted} window(s)\n')
+        sys.stdout.flush()
     if rank == 0:
         names = ', '.join(job.mask for job in jobs[:3])
         more = f' and {len(jobs) - 3} more' if len(jobs) > 3 else ''

@@ -2,6 +2,7 @@
 writes a result identical to a single-process run."""
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -49,10 +50,11 @@ def test_two_processes_match_one(inferencer, tiny_model_files, tmp_path):
                              progress=False)
     assert single.windows > 4
     # each rank predicted a share of the windows
-    shares = [int(line.split('predicted ')[1].split()[0])
-              for line in result.stdout.splitlines() if 'predicted' in line]
-    assert len(shares) == 2 and min(shares) > 0
-    assert sum(shares) == single.windows
+    shares = dict(re.findall(r'rank (\d)/2: 1 pair\(s\), predicted (\d+)',
+                             result.stdout))
+    assert sorted(shares) == ['0', '1'], result.stdout
+    assert min(map(int, shares.values())) > 0
+    assert sum(map(int, shares.values())) == single.windows
     for name in ('{}.tif', '{}_prob.tif'):
         with rasterio.open(tmp_path / name.format('dist')) as dist, \
                 rasterio.open(tmp_path / name.format('single')) as one:
