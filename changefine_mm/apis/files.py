@@ -265,10 +265,10 @@ def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
                  min_area: float, align: bool, share_windows: bool,
                  progress: bool, scene_options: dict) -> None:
     from .geo import write_overlay
-    job.stats = predict_geotiff(inferencer, job.path_a, job.path_b, job.mask, job.prob,
-                    window=window, overlap=overlap, align=align,
-                    overwrite=True, share_windows=share_windows,
-                    progress=progress, **scene_options)
+    job.stats = predict_geotiff(
+        inferencer, job.path_a, job.path_b, job.mask, job.prob,
+        window=window, overlap=overlap, align=align, overwrite=True,
+        share_windows=share_windows, progress=progress, **scene_options)
     if share_windows and get_dist_info()[0] != 0:
         return
     if job.overlay:

@@ -29,6 +29,7 @@ from .scene import blend_scene
 
 NODATA = 255
 ImageLike = Union[str, np.ndarray]
+Result = Dict[str, np.ndarray]
 
 
 def build_change_model(config: Union[str, Config],
@@ -247,8 +248,7 @@ class ChangeInferencer:
                  images_b: Union[ImageLike, Sequence[ImageLike]],
                  window: Optional[int] = None,
                  overlap: Optional[int] = None,
-                 channel_order: str = 'rgb'
-                 ) -> Union[Dict[str, np.ndarray], List[Dict[str, np.ndarray]]]:
+                 channel_order: str = 'rgb') -> Union[Result, List[Result]]:
         """Predict one pair or a list of pairs.
 
         Args:

@@ -125,8 +125,10 @@ def example_inputs(height: int, width: int, channels: int,
     Returns:
         tuple[Tensor, Tensor]: Date A and date B.
     """
-    shape = (height, width, channels) if layout == 'hwc' else (1, channels,
-                                                              height, width)
+    if layout == 'hwc':
+        shape = (height, width, channels)
+    else:
+        shape = (1, channels, height, width)
     generator = torch.Generator().manual_seed(0)
     return tuple(
         torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)

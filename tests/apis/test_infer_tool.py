@@ -56,9 +56,9 @@ def test_folders_of_pngs(tiny_model_files, synthetic_cd_root, tmp_path):
 
 
 def test_unmatched_folder_names_are_listed(tiny_model_files, tmp_path):
-    image_a, image_b = synthetic_rgb_pair(16, 16)
-    for folder, names in (('A', ['x', 'y', 'only_a']), ('B', ['x', 'y',
-                                                             'only_b'])):
+    image_a, _ = synthetic_rgb_pair(16, 16)
+    folders = dict(A=['x', 'y', 'only_a'], B=['x', 'y', 'only_b'])
+    for folder, names in folders.items():
         os.makedirs(tmp_path / folder)
         for name in names:
             cv2.imwrite(str(tmp_path / folder / f'{name}.png'),

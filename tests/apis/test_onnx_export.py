@@ -145,8 +145,8 @@ def test_every_model_infers_and_exports(config, tmp_path):
     rng = np.random.default_rng(0)
     pair = [rng.integers(0, 256, (40, 72, 3), dtype=np.uint8)
             for _ in range(2)]
-    for result in (inferencer(*pair), inferencer(*pair, window=32,
-                                                  overlap=8)):
+    windowed = inferencer(*pair, window=32, overlap=8)
+    for result in (inferencer(*pair), windowed):
         assert result['mask'].shape == (40, 72)
         assert result['prob'].shape == (40, 72)
         assert np.isfinite(result['prob']).all()

@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument('--gap', type=int, default=8,
                         help='white gap between the images')
     args = parser.parse_args()
+
     def read(path, bands, nearest):
         return read_preview(path, args.height, bands, nearest, args.crop)
 
