@@ -12,6 +12,7 @@ Examples:
     # the same on 4 GPUs (or CPU processes): tools/dist_infer.sh
 """
 import argparse
+import os.path as osp
 import os
 import sys
 from typing import List, Optional
@@ -23,6 +24,10 @@ from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
 from changefine_mm.utils import CheckpointError
+
+# Project configs import ``projects.<name>`` (custom_imports); put the
+# repository root on the import path as tools/train.py does.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

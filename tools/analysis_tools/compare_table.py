@@ -16,6 +16,7 @@ import logging
 import os
 import os.path as osp
 import re
+import sys
 import uuid
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -25,6 +26,11 @@ from mmengine.runner import Runner
 
 from changefine_mm.utils import set_checkpoint_trust
 from changefine_mm.utils.runtime import adapt_to_machine
+
+# Project configs import ``projects.<name>`` (custom_imports); put the
+# repository root on the import path as tools/train.py does.
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 COLUMNS = ('Precision', 'Recall', 'F1', 'IoU', 'OA')
 

@@ -12,6 +12,7 @@ Example:
         --static --shape 512 512 --layout nchw
 """
 import argparse
+import os.path as osp
 import sys
 from typing import List, Optional
 
@@ -19,6 +20,11 @@ from mmengine.config import DictAction
 
 from changefine_mm.apis import ChangeInferencer, check_export, export_onnx
 from changefine_mm.utils import CheckpointError
+
+# Project configs import ``projects.<name>`` (custom_imports); put the
+# repository root on the import path as tools/train.py does.
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
