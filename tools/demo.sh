@@ -3,10 +3,12 @@
 #   1. write the synthetic demo dataset (data/demo_cd),
 #   2. train the demo config (300 iterations, checkpoints every 100),
 #   3. test the last checkpoint and draw every test pair (--show-dir).
-# Usage: bash tools/demo.sh [CONFIG]   (default: configs/fcsn/fc_siam_diff_demo.py)
+# Usage: bash tools/demo.sh [CONFIG]
+#   default: configs/changefine/changefine_tiny_demo.py (a tiny ChangeFine);
+#   e.g. configs/fcsn/fc_siam_diff_demo.py for the FC-Siam-diff baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${1:-configs/fcsn/fc_siam_diff_demo.py}
+CONFIG=${1:-configs/changefine/changefine_tiny_demo.py}
 NAME=$(basename "$CONFIG" .py)
 WORK_DIR=work_dirs/$NAME
 export PYTHONPATH="$PWD:${PYTHONPATH:-}"
