@@ -19,8 +19,10 @@ is one forward pass: for big scenes run the graph on windows, or use
 ``tools/infer.py``. Export uses the TorchScript-based exporter of
 ``torch.onnx`` (needs only ``onnx``).
 """
+import copy
 import warnings
-from typing import Dict, Sequence, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -212,6 +214,9 @@ def verify_onnx(path: str,
         layout (str): Layout the graph was exported with.
         seed (int): Seed of the random images.
 
+    The reference is whole-image inference (the graph is one forward pass
+    over the whole image), whatever the model's ``test_cfg`` says.
+
     Returns:
         dict: ``max_prob_diff`` (largest absolute difference of the
         probabilities) and ``mask_mismatch`` (pixels whose masks differ
@@ -231,11 +236,34 @@ def verify_onnx(path: str,
                  for p in pair]
         mask, prob = session.run(None, dict(image_a=feeds[0],
                                             image_b=feeds[1]))
-        expected = inferencer(pair[0], pair[1])
+        with whole_image_inference(inferencer.model):
+            expected = inferencer(pair[0], pair[1])
         max_diff = max(max_diff,
                        float(np.abs(prob[0] - expected['prob']).max()))
         mismatch += _firm_mismatches(mask[0], expected, inferencer)
     return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+
+
+@contextmanager
+def whole_image_inference(model) -> Iterator[None]:
+    """Run an mmseg segmentor on whole images for the duration, as the
+    exported graph does (a ``test_cfg`` with ``mode='slide'`` would tile
+    images larger than its crop).
+
+    Args:
+        model (nn.Module): A segmentor with a ``test_cfg``.
+    """
+    test_cfg = getattr(model, 'test_cfg', None)
+    if not test_cfg or test_cfg.get('mode', 'whole') == 'whole':
+        yield
+        return
+    whole = copy.deepcopy(test_cfg)
+    whole['mode'] = 'whole'
+    model.test_cfg = whole
+    try:
+        yield
+    finally:
+        model.test_cfg = test_cfg
 
 
 def _firm_mismatches(mask: np.ndarray, expected: dict,
@@ -284,8 +312,10 @@ def check_export(path: str,
         result, atol,
         f' at {other[0]}x{other[1]}, though it matches at the export size '
         f'{shape[0]}x{shape[1]}: the model code turns sizes into constants '
-        'while tracing (e.g. int() of a shape or torch.arange(x.size(3))), '
-        'so dynamic sizes are not supported for this model; export with '
+        'while tracing (e.g. int() of a shape, torch.tensor() of sizes, '
+        'or nn.MultiheadAttention, whose sequence length the exporter '
+        'fixes), so dynamic sizes are not supported for this model; '
+        'export with '
         '--static --shape H W for the size you deploy')
     return result
 

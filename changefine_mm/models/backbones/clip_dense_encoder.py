@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from open_clip.transformer import VisionTransformer
 
 from changefine_mm.models.utils.frozen_pretrained import freeze_pretrained
+from changefine_mm.models.utils.traceable_attention import \
+    clip_residual_block
 
 
 class Adapter(nn.Module):
@@ -39,7 +41,12 @@ class CLIPDenseEncoder(nn.Module):
 
     Positional embedding: resized once, at construction, from the
     pre-training grid to ``pos_grid`` (official: the training input size /
-    16), then bilinearly at every forward whose token grid differs.
+    16), then bilinearly to the token grid at every forward (a no-op at
+    ``pos_grid``).
+
+    While tracing (ONNX export) the blocks run through
+    :func:`~changefine_mm.models.utils.traceable_attention.clip_residual_block`,
+    which equals them and keeps the token count dynamic.
 
     ``official=True`` reproduces two quirks of the official class:
 
@@ -95,8 +102,12 @@ class CLIPDenseEncoder(nn.Module):
         cls = visual.class_embedding.to(tokens.dtype).expand(batch, 1, -1)
         tokens = torch.cat([cls, tokens], dim=1)
         tokens = visual.ln_pre(tokens + self._positions(height, grid_w))
+        # nn.MultiheadAttention fixes the token count in an ONNX trace; the
+        # trace runs the equal, length-agnostic form.
+        tracing = torch.jit.is_tracing()
         for i, block in enumerate(visual.transformer.resblocks):
-            tokens = block(tokens)
+            tokens = clip_residual_block(block, tokens) if tracing else \
+                block(tokens)
             if self.adapters is not None:
                 tokens = self.adapters[i](tokens)
         tokens = visual.ln_post(tokens) @ visual.proj
@@ -110,9 +121,10 @@ class CLIPDenseEncoder(nn.Module):
         if self.official:
             cls_pos = cls_pos + self.visual.class_embedding
         grid = pos[1:].reshape(1, *self.pos_grid, -1).permute(0, 3, 1, 2)
-        if (height, width) != self.pos_grid:
-            grid = F.interpolate(grid, size=(height, width), mode='bilinear',
-                                 align_corners=False)
+        # Always resized (a no-op at the built grid): a size test would be
+        # frozen by an ONNX trace.
+        grid = F.interpolate(grid, size=(height, width), mode='bilinear',
+                             align_corners=False)
         return torch.cat([cls_pos, grid.flatten(2)[0].t()], dim=0)
 
 

@@ -10,6 +10,8 @@ from changefine_mm.models.utils.clip_loading import CLIPArch, load_clip
 from changefine_mm.models.utils.frozen_pretrained import freeze_pretrained
 from changefine_mm.models.utils.sam_loading import (SAMEncoderArch,
                                                     load_sam_image_encoder)
+from changefine_mm.models.utils.traceable_sam_block import \
+    traceable_sam_block
 from changefine_mm.registry import MODELS
 from .clip_dense_encoder import CLIPDenseEncoder
 from .clip_text_prompt import CLIPTextEncoder, CoOpPromptLearner
@@ -73,6 +75,10 @@ class SAMCLIPBackbone(BaseModule):
       (:class:`CoOpPromptLearner`, :class:`CLIPTextEncoder`);
     * trainable fusion (:class:`SAMCLIPFusion`) adding CLIP semantics to the
       last SAM map.
+
+    While tracing (ONNX export) the SAM blocks run through
+    :func:`~changefine_mm.models.utils.traceable_sam_block.traceable_sam_block`,
+    which equals them and keeps their sizes dynamic.
 
     Modes:
 
@@ -244,10 +250,14 @@ class SAMCLIPBackbone(BaseModule):
         encoder = self.image_encoder
         tokens = encoder.patch_embed(x)
         tokens = tokens + _resize_grid(encoder.pos_embed, tokens.shape[1:3])
+        # SAM's blocks turn sizes into Python numbers; an ONNX trace runs
+        # the equal, size-agnostic form so the graph works at any size.
+        tracing = torch.jit.is_tracing()
         feats = []
         for i, block in enumerate(encoder.blocks[:self.sam_out_indices[-1] +
                                                  1]):
-            tokens = block(tokens)
+            tokens = traceable_sam_block(block, tokens) if tracing else \
+                block(tokens)
             if i in self.sam_out_indices:
                 feats.append(tokens.permute(0, 3, 1, 2).contiguous())
         return feats
@@ -264,9 +274,11 @@ class SAMCLIPBackbone(BaseModule):
 
 def _resize_grid(pos_embed: torch.Tensor,
                  size: Tuple[int, int]) -> torch.Tensor:
-    """Bilinearly resize a [1, h, w, C] positional embedding to ``size``."""
-    if tuple(pos_embed.shape[1:3]) == tuple(size):
-        return pos_embed
+    """Bilinearly resize a [1, h, w, C] positional embedding to ``size``.
+
+    No shortcut for an equal size (resizing to it returns the input): a
+    size test would be frozen by an ONNX trace.
+    """
     grid = F.interpolate(pos_embed.permute(0, 3, 1, 2), size=tuple(size),
                          mode='bilinear', align_corners=False)
     return grid.permute(0, 2, 3, 1)

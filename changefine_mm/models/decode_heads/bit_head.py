@@ -14,10 +14,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import Upsample
 
 from changefine_mm.registry import MODELS
 from ..utils.bit_transformer import BITDecoderLayer, BITEncoderLayer
+from ..utils.scale_upsample import ScaleUpsample
 
 _POOLS = {'max': F.adaptive_max_pool2d, 'avg': F.adaptive_avg_pool2d}
 
@@ -43,9 +43,10 @@ class BITHead(BaseDecodeHead):
         use_tokenizer (bool): Learn ``token_len`` spatial-attention tokens
             (True) or pool the map to ``pool_size**2`` tokens (False).
         token_len (int): Tokens per date with the tokenizer.
-        pre_upsample (int): Up-sampling of the input before the 3x3 conv.
-        upsample_size (int): Up-sampling of the difference map before
-            classification.
+        pre_upsample (int): Up-sampling factor of the input before the 3x3
+            conv.
+        upsample_size (int): Up-sampling factor of the difference map
+            before classification.
         norm_cfg (dict): Norm of the transformer layers.
         act_cfg (dict): Kept for open-cd compatibility; the convs use
             ConvModule's default ReLU as in open-cd.
@@ -94,9 +95,11 @@ class BITHead(BaseDecodeHead):
         if enc_with_pos:
             self.enc_pos_embedding = nn.Parameter(
                 torch.randn(1, self.token_len * 2, self.channels))
+        # ScaleUpsample resizes as mmseg's Upsample and keeps ONNX graphs
+        # valid at any input size.
         self.pre_process = nn.Sequential(
-            Upsample(scale_factor=pre_upsample, mode='bilinear',
-                     align_corners=self.align_corners),
+            ScaleUpsample(pre_upsample, mode='bilinear',
+                          align_corners=self.align_corners),
             ConvModule(self.in_channels, self.channels, 3, padding=1,
                        conv_cfg=self.conv_cfg))
         layer_args = (self.channels, embed_dims, num_heads, drop_rate,
@@ -105,8 +108,8 @@ class BITHead(BaseDecodeHead):
             BITEncoderLayer(*layer_args) for _ in range(enc_depth))
         self.decoder = nn.ModuleList(
             BITDecoderLayer(*layer_args) for _ in range(dec_depth))
-        self.upsample = Upsample(scale_factor=upsample_size, mode='bilinear',
-                                 align_corners=self.align_corners)
+        self.upsample = ScaleUpsample(upsample_size, mode='bilinear',
+                                      align_corners=self.align_corners)
 
     def _tokenize(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) features -> (B, token_len, C) tokens."""

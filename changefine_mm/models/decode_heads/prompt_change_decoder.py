@@ -290,8 +290,16 @@ class PromptChangeDecoder(BaseDecodeHead):
         """
         # Argmax carries no gradient: the dense prompt is a hard mask.
         mask = prompt.argmax(dim=1, keepdim=True).to(dense_embed.dtype)
+        if not self.skip_empty:
+            return self.decoder(dense_embed, image_pe, sparse, mask)
+        if torch.jit.is_tracing():
+            raise RuntimeError(
+                'official-mode ChangeFine skips the decoder for images whose '
+                'coarse mask is empty; a trace (ONNX export) would freeze '
+                'that per-image choice. Export a paper-mode model '
+                '(model.mode=paper)')
         changed = mask.flatten(1).any(dim=1)
-        if not self.skip_empty or bool(changed.all()):
+        if bool(changed.all()):
             return self.decoder(dense_embed, image_pe, sparse, mask)
         fine = self.upsample(prompt)
         if bool(changed.any()):

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..utils.traceable_attention import multihead_attention
+
 WEIGHTINGS = ('uniform', 'softmax')
 
 
@@ -97,14 +99,20 @@ class NeighborhoodCrossAttention(nn.Module):
 
     def _table(self, grid: Tuple[int, int],
                device: torch.device) -> Tuple[Tensor, Tensor]:
-        """Cached (index, valid) tables in the layout of the weighting."""
+        """Cached (index, valid) tables in the layout of the weighting.
+
+        While tracing (ONNX export) the grid holds traced sizes: the tables
+        are built in the graph and not cached.
+        """
         key = (grid, device)
-        if key not in self._tables:
-            index, valid = neighbor_table(*grid, self.radius, device)
-            if self.weighting == 'uniform':
-                index = compact_neighbor_table(index, valid)
+        if key in self._tables:
+            return self._tables[key]
+        index, valid = neighbor_table(*grid, self.radius, device)
+        if self.weighting == 'uniform':
+            index = compact_neighbor_table(index, valid)
+        if not torch.jit.is_tracing():
             self._tables[key] = (index, valid)
-        return self._tables[key]
+        return index, valid
 
     def aggregate(self, x: Tensor, grid: Tuple[int, int]) -> Tensor:
         """Neighbourhood aggregate of every token (before ``neighbor_norm``).
@@ -139,5 +147,8 @@ class NeighborhoodCrossAttention(nn.Module):
             Tensor: [B, N, D], one output per query token.
         """
         query = self.neighbor_norm(self.aggregate(query_source, grid))
+        if torch.jit.is_tracing():
+            # nn.MultiheadAttention fixes the token count in an ONNX trace.
+            return multihead_attention(self.attn, query, key_value, key_value)
         out, _ = self.attn(query, key_value, key_value, need_weights=False)
         return out

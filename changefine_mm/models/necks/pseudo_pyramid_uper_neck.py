@@ -8,6 +8,8 @@ from mmcv.cnn import build_norm_layer
 from mmseg.utils import ConfigType
 from torch import Tensor, nn
 
+from ..utils.traceable_pooling import adaptive_avg_pool2d
+
 NUM_LEVELS = 4
 
 
@@ -39,7 +41,10 @@ class PseudoPyramidUPerNeck(nn.Module):
     each pooled branch *before* its 1x1 conv-BN-ReLU (mmseg's PPM convolves
     first, and its key layout differs, hence this class instead of
     ``mmseg.models.decode_heads.UPerHead``). All resizes are bilinear with
-    ``align_corners=False``.
+    ``align_corners=False``. The PPM pools with
+    :func:`~changefine_mm.models.utils.traceable_pooling.adaptive_avg_pool2d`
+    (the bins of ``nn.AdaptiveAvgPool2d``, as matrix products) so that ONNX
+    export works at any feature size.
 
     Not built (official dead parameters): the classifier ``conv_last``
     (9.44 M parameters at full size, never applied) and the LayerNorms
@@ -71,8 +76,7 @@ class PseudoPyramidUPerNeck(nn.Module):
             nn.GELU(), nn.ConvTranspose2d(c0, c0, 2, 2))
         self.up2 = nn.ConvTranspose2d(c1, c1, 2, 2)
         self.down = nn.MaxPool2d(2, 2)
-        self.ppm_pooling = nn.ModuleList(
-            nn.AdaptiveAvgPool2d(scale) for scale in pool_scales)
+        self.pool_scales = tuple(pool_scales)
         self.ppm_conv = nn.ModuleList(
             conv_norm_relu(top, fpn_dim, 1, norm_cfg) for _ in pool_scales)
         self.ppm_last_conv = conv_norm_relu(
@@ -92,8 +96,8 @@ class PseudoPyramidUPerNeck(nn.Module):
         """Pyramid pooling on the coarsest level -> [B, fpn_dim, h, w]."""
         size = x.shape[2:]
         branches = [x] + [
-            conv(resize(pool(x), size))
-            for pool, conv in zip(self.ppm_pooling, self.ppm_conv)
+            conv(resize(adaptive_avg_pool2d(x, scale), size))
+            for scale, conv in zip(self.pool_scales, self.ppm_conv)
         ]
         return self.ppm_last_conv(torch.cat(branches, dim=1))
 

@@ -48,13 +48,14 @@ class FDAF(BaseModule):
         Returns:
             Tensor: The warped map, bilinear, zero outside.
         """
-        n, _, h, w = x.shape
+        h, w = x.shape[2:]
         ys = torch.linspace(-1.0, 1.0, h, dtype=x.dtype, device=x.device)
         xs = torch.linspace(-1.0, 1.0, w, dtype=x.dtype, device=x.device)
         grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
-        grid = torch.stack((grid_x, grid_y), dim=-1).expand(n, h, w, 2)
-        scale = torch.tensor([w, h], dtype=x.dtype, device=x.device)
-        grid = grid + flow.permute(0, 2, 3, 1) / scale
+        # Divided by the sizes themselves, not by torch.tensor([w, h]):
+        # an ONNX trace would freeze that tensor at the export size.
+        grid = torch.stack((grid_x + flow[:, 0] / w, grid_y + flow[:, 1] / h),
+                           dim=-1)
         return F.grid_sample(x, grid, align_corners=True)
 
     def forward(self, x1: torch.Tensor,
