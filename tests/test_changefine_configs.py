@@ -51,7 +51,10 @@ def test_official_hyper_parameters(name):
     assert model.test_cfg == dict(mode='slide', crop_size=(256, 256),
                                   stride=(256, 256))
     assert (model.neck.drop, model.neck.attn_drop,
-            model.decode_head.text_drop_path) == (drop, drop, drop)
+            model.decode_head.text_drop_path,
+            model.backbone.embed_drop) == (drop, drop, drop, drop)
+    # The official fusion decoders keep their fixed dropout.
+    assert model.backbone.drop == 0.1
     assert model.decode_head.loss_decode.contrast.max_views == views
     wrapper = cfg.optim_wrapper
     assert wrapper.type == 'AmpOptimWrapper'

@@ -19,9 +19,10 @@ model = dict(
     data_preprocessor=dict(
         mean=[99.9379, 101.0130, 96.5766] * 2,
         std=[38.8651, 35.8043, 33.8882] * 2),
-    backbone=dict(class_names={{_base_.landcover_class_names}}),
     # The file's proj_drop / attn_drop (0.0) sit where the current official
     # code does not read them; the fusion decoders keep their fixed 0.1.
+    backbone=dict(
+        class_names={{_base_.landcover_class_names}}, embed_drop=0.0),
     neck=dict(drop=0.0, attn_drop=0.0),
     decode_head=dict(
         text_drop_path=0.0,

@@ -19,7 +19,8 @@ model = dict(
     data_preprocessor=dict(
         mean=[122.7709, 116.7460, 104.0937] * 2,
         std=[68.5005, 66.6322, 70.3232] * 2),
-    backbone=dict(class_names=['background', 'Buildings'], drop=0.1),
+    backbone=dict(
+        class_names=['background', 'Buildings'], drop=0.1, embed_drop=0.1),
     neck=dict(drop=0.1, attn_drop=0.1),
     decode_head=dict(
         text_drop_path=0.1,

@@ -18,9 +18,11 @@ model = dict(
     data_preprocessor=dict(
         mean=[100.6874, 99.3722, 85.0693] * 2,
         std=[37.4705, 35.8562, 33.6153] * 2),
-    backbone=dict(class_names={{_base_.landcover_class_names}}),
-    # Official proj_drop / attn_drop 0.2 (the fusion decoders keep their
-    # fixed 0.1, so backbone.drop stays 0.1: embed_img_t uses 0.1, not 0.2).
+    # Official proj_drop / attn_drop 0.2: embed_img_t, the CPFMs/neck and
+    # the text embedding; the fusion decoders keep their fixed 0.1
+    # (backbone.drop).
+    backbone=dict(
+        class_names={{_base_.landcover_class_names}}, embed_drop=0.2),
     neck=dict(drop=0.2, attn_drop=0.2),
     decode_head=dict(
         text_drop_path=0.2,

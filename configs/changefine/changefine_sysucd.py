@@ -14,7 +14,8 @@ model = dict(
     data_preprocessor=dict(
         mean=[102.0829, 129.1983, 109.3514] * 2,
         std=[49.2340, 40.3899, 39.5705] * 2),
-    backbone=dict(class_names={{_base_.landcover_class_names}}),
+    backbone=dict(
+        class_names={{_base_.landcover_class_names}}, embed_drop=0.1),
     neck=dict(drop=0.1, attn_drop=0.1),
     decode_head=dict(
         text_drop_path=0.1,

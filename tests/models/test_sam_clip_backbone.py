@@ -5,6 +5,8 @@ import json
 import pytest
 import torch
 from conftest import golden_path
+from mmcv.cnn.bricks.drop import DropPath
+from torch import nn
 
 from changefine_mm.models.backbones import SAMCLIPBackbone
 from changefine_mm.models.backbones.clip_dense_encoder import \
@@ -248,6 +250,21 @@ def test_fusion_matches_official_golden():
     for name in ['ctx_proj_visual', 'xcs_proj_sam', 'xcs_proj_clip'] + [
             f'xcs_layer{i}_out' for i in range(6)]:
         _assert_golden(seen[name][..., ::8], outputs[f'{name}__ch8'])
+
+
+@pytest.mark.parametrize('mode,regulariser',
+                         [('paper', nn.Dropout), ('official', DropPath)])
+def test_embed_drop_is_separate_from_the_decoder_dropout(mode, regulariser):
+    fusion = SAMCLIPFusion(64, 32, num_classes=2, num_heads=2, num_layers=1,
+                           drop=0.1, embed_drop=0.2, mode=mode)
+    embed_rates = {m.p if isinstance(m, nn.Dropout) else m.drop_prob
+                   for m in fusion.embed_img_t.modules()
+                   if isinstance(m, regulariser)}
+    decoder_rates = {m.p for m in fusion.cross_clip_sam.modules()
+                     if isinstance(m, nn.Dropout)}
+    decoder_rates |= {m.p for m in fusion.context_visual_attn.modules()
+                      if isinstance(m, nn.Dropout)}
+    assert embed_rates == {0.2} and decoder_rates == {0.1}
 
 
 def _param_count(module: torch.nn.Module) -> int:

@@ -134,7 +134,11 @@ class SAMCLIPBackbone(BaseModule):
         text_refine_layers (int): Layers of ``context_visual_attn``.
             Defaults to 1.
         gamma_init (float): Initial text-refinement scale. Defaults to 1e-4.
-        drop (float): Dropout / DropPath rate of the fusion. Defaults to 0.1.
+        drop (float): Dropout of the fusion decoders ``context_visual_attn``
+            and ``cross_clip_sam`` (official: fixed 0.1). Defaults to 0.1.
+        embed_drop (float): Dropout (paper) / DropPath (official) rate of
+            ``embed_img_t`` (official: the config's proj_drop). Defaults to
+            0.1.
         init_cfg (dict, optional): mmengine init config of the fusion.
     """
 
@@ -155,6 +159,7 @@ class SAMCLIPBackbone(BaseModule):
                  text_refine_layers: int = 1,
                  gamma_init: float = 1e-4,
                  drop: float = 0.1,
+                 embed_drop: float = 0.1,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if mode not in MODES:
@@ -190,6 +195,7 @@ class SAMCLIPBackbone(BaseModule):
             text_refine_layers=text_refine_layers,
             gamma_init=gamma_init,
             drop=drop,
+            embed_drop=embed_drop,
             mode=mode)
         self._text_cache: Optional[Tuple[tuple, torch.Tensor]] = None
 

@@ -40,14 +40,17 @@ class SAMCLIPFusion(nn.Module):
         num_layers (int): Layers of ``cross_clip_sam``.
         text_refine_layers (int): Layers of ``context_visual_attn``.
         gamma_init (float): Initial value of the text-refinement scale.
-        drop (float): Dropout in the decoders and in ``embed_img_t``.
+        drop (float): Dropout of the two decoders (official: fixed 0.1).
+        embed_drop (float): Dropout / DropPath rate of ``embed_img_t``
+            (official: the config's proj_drop, 0.1 or 0.2).
         mode (str): 'paper' or 'official' (see above).
     """
 
     def __init__(self, sam_dim: int, clip_dim: int, num_classes: int,
                  num_heads: int = 8, num_layers: int = 6,
                  text_refine_layers: int = 1, gamma_init: float = 1e-4,
-                 drop: float = 0.1, mode: str = 'paper') -> None:
+                 drop: float = 0.1, embed_drop: float = 0.1,
+                 mode: str = 'paper') -> None:
         super().__init__()
         self.norm_sam = nn.LayerNorm(sam_dim)
         self.gamma = nn.Parameter(torch.full((clip_dim, ), gamma_init))
@@ -59,7 +62,7 @@ class SAMCLIPFusion(nn.Module):
             clip_dim + num_classes,
             hidden_features=4 * (clip_dim + num_classes),
             out_features=sam_dim,
-            drop=drop,
+            drop=embed_drop,
             drop_mode='path' if mode == 'official' else 'element')
 
     def forward(self, sam_map: torch.Tensor, clip_global: torch.Tensor,

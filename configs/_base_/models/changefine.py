@@ -52,9 +52,10 @@ model = dict(
         fusion_heads=8,
         fusion_layers=6,
         gamma_init=1e-4,
-        # Dropout of the two fusion decoders (official: fixed 0.1) and of
-        # embed_img_t (official: proj_drop).
-        drop=0.1),
+        # Dropout of the two fusion decoders (official: fixed 0.1).
+        drop=0.1,
+        # Dropout of embed_img_t (official: proj_drop; set per dataset).
+        embed_drop=0.1),
     neck=dict(
         type='CPFMNeck',
         in_channels=768,
