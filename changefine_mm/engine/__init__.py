@@ -1,3 +1,5 @@
 from .safe_checkpoint_hook import SafeCheckpointHook
+from .trainable_optim_wrapper_constructor import \
+    TrainableOptimWrapperConstructor
 
-__all__ = ['SafeCheckpointHook']
+__all__ = ['SafeCheckpointHook', 'TrainableOptimWrapperConstructor']

@@ -18,4 +18,5 @@ optim_wrapper = dict(
     optimizer=dict(
         type='AdamW', lr=1e-5, betas=(0.9, 0.999), eps=1e-6,
         weight_decay=0.05),
+    constructor='TrainableOptimWrapperConstructor',
     paramwise_cfg=dict(flat_decay_mult=0.0))

@@ -12,7 +12,9 @@ optim_wrapper = dict(
     # No weight decay on 1-D parameters (biases, norm weights, gamma), as
     # the official param groups. The 0-dim blend weight alpha is not 1-D
     # and keeps the decay, as in the official code. Frozen SAM/CLIP weights
-    # are left out of the optimizer.
+    # are left out of the optimizer; this constructor does so with one log
+    # line instead of one warning per frozen tensor.
+    constructor='TrainableOptimWrapperConstructor',
     paramwise_cfg=dict(flat_decay_mult=0.0))
 # Per-iteration linear warm-up from ~0 (LinearLR needs a factor > 0) and
 # cosine decay to 1e-8; the dataset configs give the iteration counts.
