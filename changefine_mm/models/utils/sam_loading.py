@@ -17,7 +17,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from segment_anything.modeling import ImageEncoderViT
 
-from changefine_mm.utils import load_checkpoint_file
+from changefine_mm.utils import load_checkpoint_file, state_dict_mismatch
 
 SAM_VIT_B_URL = ('https://dl.fbaipublicfiles.com/segment_anything/'
                  'sam_vit_b_01ec64.pth')
@@ -139,16 +139,7 @@ def load_sam_image_encoder(checkpoint: Optional[str] = None,
 
 def _check_weights(encoder: ImageEncoderViT, weights: dict, source: str,
                    arch: SAMEncoderArch) -> None:
-    expected = encoder.state_dict()
-    missing = sorted(set(expected) - set(weights))
-    unexpected = sorted(set(weights) - set(expected))
-    wrong = [
-        f'{k}: {tuple(weights[k].shape)} vs {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in weights and weights[k].shape != v.shape
-    ]
-    if missing or unexpected or wrong:
-        raise ValueError(
-            f'{source} does not fit a SAM image encoder with {asdict(arch)}: '
-            f'missing {missing[:5]}, unexpected {unexpected[:5]}, '
-            f'shape mismatches (file vs model) {wrong[:5]}')
+    problem = state_dict_mismatch(encoder.state_dict(), weights)
+    if problem:
+        raise ValueError(f'{source} does not fit a SAM image encoder with '
+                         f'{asdict(arch)}: {problem}')

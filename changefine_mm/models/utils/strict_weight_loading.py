@@ -4,6 +4,8 @@ from typing import Dict, Sequence
 import torch
 from torch import nn
 
+from changefine_mm.utils import state_dict_mismatch
+
 
 def load_weights_strictly(
         module: nn.Module,
@@ -41,16 +43,10 @@ def load_weights_strictly(
         if not k.startswith(tuple(own_keys))
         and not k.endswith(tuple(derived_keys))
     }
-    missing = [k for k in expected if k not in weights]
-    wrong = [
-        f'{k}: file {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in weights and weights[k].shape != v.shape
-    ]
-    if missing or wrong:
+    problem = state_dict_mismatch(expected, weights, allow_unexpected=True)
+    if problem:
         raise ValueError(
-            f'{source} does not fit {type(module).__name__}: '
-            f'missing {missing[:6]}{" ..." if len(missing) > 6 else ""}; '
-            f'shape mismatches {wrong[:6]}. Check the model dimensions in '
-            'the config against the checkpoint.')
+            f'{source} does not fit {type(module).__name__}: {problem}. '
+            'Check the model dimensions in the config against the '
+            'checkpoint.')
     module.load_state_dict({k: weights[k] for k in expected}, strict=False)

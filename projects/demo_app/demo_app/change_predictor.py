@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 import changefine_mm
 from changefine_mm.datasets.transforms import encode_binary_label
 from changefine_mm.registry import MODELS, TRANSFORMS
-from changefine_mm.utils import load_checkpoint_file
+from changefine_mm.utils import load_checkpoint_file, state_dict_mismatch
 from changefine_mm.visualization import overlay_changes
 
 _FILE_LOADER = 'MultiImgLoadImageFromFile'
@@ -163,19 +163,10 @@ class ChangePredictor:
             raise ValueError(f'{checkpoint} holds no state dict')
         state = {(k[len('module.'):] if k.startswith('module.') else k): v
                  for k, v in state.items()}
-        expected = self.model.state_dict()
-        missing = [k for k in expected if k not in state]
-        unexpected = [k for k in state if k not in expected]
-        wrong = [
-            f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
-            for k, v in expected.items()
-            if k in state and state[k].shape != v.shape
-        ]
-        if missing or unexpected or wrong:
+        problem = state_dict_mismatch(self.model.state_dict(), state)
+        if problem:
             raise ValueError(
-                f'{checkpoint} does not fit the config\'s model: missing '
-                f'{missing[:5]}, unexpected {unexpected[:5]}, other shapes '
-                f'{wrong[:5]}')
+                f'{checkpoint} does not fit the config\'s model: {problem}')
         self.model.load_state_dict(state)
 
     @torch.no_grad()

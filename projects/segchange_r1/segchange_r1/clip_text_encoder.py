@@ -10,6 +10,8 @@ from open_clip.tokenizer import SimpleTokenizer
 
 from changefine_mm.models.utils.clip_loading import (
     clip_arch_from_state_dict, read_clip_state_dict)
+from changefine_mm.models.utils.strict_weight_loading import \
+    load_weights_strictly
 from changefine_mm.registry import MODELS
 
 _OUTPUTS = ('pooled', 'tokens')
@@ -91,19 +93,11 @@ class CLIPTextEncoder(BaseModule):
                           layers=layers, output_tokens=True)
         self.tower = _build_text_tower(embed_dim, cfg, quick_gelu=quick_gelu)
         if state_dict is not None:
-            self._load(state_dict, checkpoint)
+            load_weights_strictly(self.tower, state_dict, checkpoint)
         self.tokenizer = SimpleTokenizer(context_length=context_length)
         self.embed_dim = embed_dim if output == 'pooled' else width
         if frozen:
             self.tower.requires_grad_(False)
-
-    def _load(self, state_dict: dict, source: str) -> None:
-        expected = self.tower.state_dict()
-        missing = [k for k in expected if k not in state_dict]
-        if missing:
-            raise ValueError(f'{source} lacks CLIP text weights: '
-                             f'{missing[:6]}')
-        self.tower.load_state_dict({k: state_dict[k] for k in expected})
 
     def train(self, mode: bool = True) -> 'CLIPTextEncoder':
         """Switch mode; a frozen tower stays in eval mode."""

@@ -9,6 +9,8 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.registry import DefaultScope
 
+from changefine_mm.models.utils.strict_weight_loading import \
+    load_weights_strictly
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
 
@@ -137,24 +139,8 @@ def load_timm_weights(model: nn.Module, checkpoint: str) -> None:
                         'checkpoint_filter_fn', None)
     if filter_fn is not None:
         state_dict = filter_fn(state_dict, model)
-    head = _head_prefixes(model)
-    expected = {
-        k: v
-        for k, v in model.state_dict().items()
-        if not k.startswith(head)
-    }
-    missing = sorted(set(expected) - set(state_dict))
-    wrong = [
-        f'{k}: {tuple(state_dict[k].shape)} vs {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in state_dict and state_dict[k].shape != v.shape
-    ]
-    if missing or wrong:
-        raise ValueError(
-            f'{checkpoint} does not fit timm model {type(model).__name__}: '
-            f'missing {missing[:6]}{" ..." if len(missing) > 6 else ""}; '
-            f'wrong shapes {wrong[:6]}')
-    model.load_state_dict({k: state_dict[k] for k in expected}, strict=False)
+    load_weights_strictly(model, state_dict, checkpoint,
+                          own_keys=_head_prefixes(model))
 
 
 def _unwrap(content, source: str) -> Dict[str, torch.Tensor]:

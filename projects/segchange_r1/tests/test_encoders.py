@@ -66,7 +66,7 @@ def test_dual_encoder_loads_local_timm_weights(tmp_path, suffix):
                        source.layer4[0].conv3.weight)
     # A file of another architecture is refused with the reason.
     torch.save({'conv1.weight': torch.zeros(1)}, str(tmp_path / 'bad.pth'))
-    with pytest.raises(ValueError, match='does not fit timm model'):
+    with pytest.raises(ValueError, match='does not fit ResNet: missing'):
         DualInputVisualEncoder('resnet50', (1, 2, 3, 4), (8, ) * 4,
                                checkpoint=str(tmp_path / 'bad.pth'),
                                timm_kwargs=TINY_R50)
