@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import REPO_ROOT
 
 TINY_CONFIG = f"""
 _base_ = [{osp.join(REPO_ROOT, 'configs', 'fcsn', 'fc_siam_diff_demo.py')!r}]

@@ -1,5 +1,4 @@
 """tools/infer.py: pairs, folders, GeoTIFF outputs, refusals."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -9,19 +8,13 @@ import pytest
 from inference_fixtures import (REPO_ROOT, synthetic_rgb_pair,  # noqa: F401
                                 tiny_model_files, write_geotiff)
 
+from conftest import load_tool
+
 rasterio = pytest.importorskip('rasterio',
                                reason='rasterio is needed for GeoTIFF tests')
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'infer_tool', osp.join(REPO_ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOL = _load_tool()
+TOOL = load_tool('infer.py')
 
 
 def _infer(files, *args):

@@ -1,6 +1,5 @@
 """ONNX export: uint8 pair in, mask out; onnxruntime equals PyTorch."""
 import glob
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -11,6 +10,7 @@ from inference_fixtures import (REPO_ROOT, inferencer,  # noqa: F401
 
 from changefine_mm.apis import (ChangeInferencer, check_export, export_onnx,
                                 verify_onnx)
+from conftest import load_tool
 
 pytest.importorskip('onnx', reason='onnx is needed for the export tests')
 ort = pytest.importorskip('onnxruntime',
@@ -44,11 +44,7 @@ def test_static_nchw_graph(inferencer, tmp_path):
 
 
 def test_export_tool(tiny_model_files, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'export_onnx_tool', osp.join(REPO_ROOT, 'tools', 'deploy',
-                                     'export_onnx.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('deploy', 'export_onnx.py')
     out = str(tmp_path / 'tool.onnx')
     assert tool.main([*tiny_model_files, '-o', out, '--shape', '32', '48',
                       '--threshold', '0.7']) == 0

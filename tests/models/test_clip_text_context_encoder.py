@@ -4,22 +4,15 @@ import torch
 from open_clip.transformer import QuickGELU, TextTransformer
 
 from changefine_mm.models.backbones import CLIPTextContextEncoder
-from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
 from changefine_mm.models.utils.clip_tower_loading import read_clip_tower
-
-# An OpenAI-layout CLIP small enough for CPU tests (one head of 64 channels).
-TINY_VIT_ARCH = CLIPArch(
-    embed_dim=16, vision_layers=4, vision_width=64, vision_patch_size=16,
-    image_size=32, text_width=64, text_layers=1)
+from conftest import write_tiny_clip
 
 
 @pytest.fixture(scope='module')
 def vit_clip_file(tmp_path_factory):
     """A random tiny CLIP saved as an OpenAI-layout state dict."""
-    torch.manual_seed(0)
-    path = str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt')
-    torch.save(build_clip(TINY_VIT_ARCH).state_dict(), path)
-    return path
+    return write_tiny_clip(
+        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'))
 
 
 def test_text_encoder_is_clips_without_context_and_loads(vit_clip_file):

@@ -11,13 +11,11 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 from torch import nn
 
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, prompted_change_batch
 
 NAMES_A = [['building', 'road', 'tree'], ['farmland', 'river', 'pond']]
 NAMES_B = [['parking lot', 'square', 'cars'], ['bare land', 'desert',
@@ -88,35 +86,14 @@ def build(**changes) -> nn.Module:
     return MODELS.build(copy.deepcopy(detector_cfg(**changes)))
 
 
-def samples(names_a, names_b, size=64, seed=0):
-    """A batch (dataloader format) of pairs with prompt classes.
-
-    Date B repeats date A but for a square of new pixels, the change label.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    inputs, data_samples = [], []
-    for a, b in zip(names_a, names_b):
-        image = torch.randint(0, 256, (3, size, size), generator=gen,
-                              dtype=torch.uint8)
-        changed = image.clone()
-        changed[:, 8:30, 20:42] = torch.randint(
-            0, 256, (3, 22, 22), generator=gen, dtype=torch.uint8)
-        label = torch.zeros(1, size, size, dtype=torch.long)
-        label[:, 8:30, 20:42] = 1
-        inputs.append(torch.cat([image, changed]))
-        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
-        sample.set_metainfo(dict(
-            prompt_classes=[list(a), list(b)], img_shape=(size, size),
-            ori_shape=(size, size), pad_shape=(size, size)))
-        data_samples.append(sample)
-    return dict(inputs=inputs, data_samples=data_samples)
+def batch() -> dict:
+    """Two pairs prompted with NAMES_A and NAMES_B, changed in a square."""
+    return prompted_change_batch(NAMES_A, NAMES_B)
 
 
 def test_loss_trains_the_prompt_side_and_predicts_full_size():
     model = build()
-    losses = model(
-        **model.data_preprocessor(samples(NAMES_A, NAMES_B), True),
-        mode='loss')
+    losses = model(**model.data_preprocessor(batch(), True), mode='loss')
     assert set(losses) == {'decode.loss_ce', 'decode.acc_seg'}
     losses['decode.loss_ce'].backward()
     # The learnable context and the context decoder's weight are trained.
@@ -124,7 +101,7 @@ def test_loss_trains_the_prompt_side_and_predicts_full_size():
     assert model.gamma.grad.abs().sum() > 0
     model.eval()
     with torch.no_grad():
-        results = model.test_step(samples(NAMES_A, NAMES_B))
+        results = model.test_step(batch())
     assert results[0].seg_logits.data.shape == (2, 64, 64)
     assert results[1].pred_sem_seg.data.shape == (1, 64, 64)
 
@@ -143,7 +120,7 @@ def test_official_mode_prompts_date_b_with_date_a_classes():
     fixed = build().eval()
     official = build(mode='official').eval()
     official.load_state_dict(fixed.state_dict())
-    data = fixed.data_preprocessor(samples(NAMES_A, NAMES_B))
+    data = fixed.data_preprocessor(batch())
     with torch.no_grad():
         tokens_a, tokens_b = _prompted_tokens(fixed, data, 'predict')
         off_a, off_b = _prompted_tokens(official, data, 'predict')
@@ -154,7 +131,7 @@ def test_official_mode_prompts_date_b_with_date_a_classes():
     torch.testing.assert_close(off_b, tokens_a)  # the published bug
     assert not torch.allclose(pred_fixed, pred_official)
     # Training prompts each date with its own classes in both modes.
-    train = fixed.data_preprocessor(samples(NAMES_A, NAMES_B), True)
+    train = fixed.data_preprocessor(batch(), True)
     official.train()
     train_a, train_b = _prompted_tokens(official, train, 'loss')
     torch.testing.assert_close(train_b, tokens_b)
@@ -166,7 +143,7 @@ def test_official_mode_prompts_date_b_with_date_a_classes():
 
 def test_missing_prompt_classes_is_a_clear_error():
     model = build()
-    data = samples(NAMES_A, NAMES_B)
+    data = batch()
     for sample in data['data_samples']:
         del sample.prompt_classes
     with pytest.raises(KeyError, match='CLIPPromptDataset'):
@@ -185,7 +162,7 @@ def test_config_errors_name_the_value():
         build(score_concat_index=2, minus_channels=[8, 16, 34, 64],
               neck=dict(type='FPN', in_channels=[16, 32, 68, 128],
                         out_channels=32, num_outs=4)).loss(
-            **build().data_preprocessor(samples(NAMES_A, NAMES_B), True))
+            **build().data_preprocessor(batch(), True))
 
 
 def test_checkpoint_round_trip(tmp_path):
@@ -195,7 +172,7 @@ def test_checkpoint_round_trip(tmp_path):
     torch.manual_seed(1)
     restored = MODELS.build(detector_cfg()).eval()
     restored.load_state_dict(load_checkpoint_file(path)['state_dict'])
-    data = model.data_preprocessor(samples(NAMES_A, NAMES_B))
+    data = model.data_preprocessor(batch())
     with torch.no_grad():
         torch.testing.assert_close(restored(**data, mode='tensor'),
                                    model(**data, mode='tensor'))
@@ -213,7 +190,7 @@ def test_tile_prompts_are_rebuilt_for_every_window():
         tile_prompts=tile_prompts,
         test_cfg=dict(mode='slide', crop_size=(32, 32),
                       stride=(32, 32))).eval()
-    data = samples(NAMES_A, NAMES_B)
+    data = batch()
     for sample in data['data_samples']:
         del sample.prompt_classes  # not needed: prompts come from pixels
     windows = []

@@ -1,5 +1,4 @@
 """tools/misc/clip_prompt_classes.py: CLIP class rankings as prompt JSON."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,36 +9,19 @@ import pytest
 import torch
 
 from changefine_mm.datasets.clip_prompt_json import load_rankings
-from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
 from changefine_mm.models.utils.clip_zero_shot_classifier import \
     CLIPZeroShotClassifier
-from conftest import REPO_ROOT
+from conftest import load_tool, prompted_copy, write_tiny_clip
 
 TAG = 'tiny'
-# An OpenAI-layout CLIP small enough for CPU tests (one head of 64 channels).
-TINY_VIT_ARCH = CLIPArch(
-    embed_dim=16, vision_layers=4, vision_width=64, vision_patch_size=16,
-    image_size=32, text_width=64, text_layers=1)
-
-
-def _load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'misc', 'clip_prompt_classes.py')
-    spec = importlib.util.spec_from_file_location('clip_prompt_classes', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool('misc', 'clip_prompt_classes.py')
 
 
 @pytest.fixture(scope='module')
 def vit_clip_file(tmp_path_factory):
     """A random tiny CLIP saved as an OpenAI-layout state dict."""
-    torch.manual_seed(0)
-    path = str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt')
-    torch.save(build_clip(TINY_VIT_ARCH).state_dict(), path)
-    return path
+    return write_tiny_clip(
+        str(tmp_path_factory.mktemp('clip') / 'tiny_vit.pt'))
 
 
 @pytest.fixture(scope='module')
@@ -50,13 +32,9 @@ def classifier(vit_clip_file):
 @pytest.fixture(scope='module')
 def prompt_root(synthetic_cd_root, tmp_path_factory, classifier):
     """The synthetic dataset with prompt JSON files for every date folder."""
-    root = str(tmp_path_factory.mktemp('prompted') / 'cd')
-    shutil.copytree(synthetic_cd_root, root)
-    for split in ('train', 'val', 'test'):
-        for date in ('A', 'B'):
-            tool.score_folder(osp.join(root, split, date), classifier, TAG,
-                              batch_size=4, progress=False)
-    return root
+    return prompted_copy(synthetic_cd_root,
+                         str(tmp_path_factory.mktemp('prompted') / 'cd'),
+                         classifier, TAG)
 
 
 def test_tool_writes_changeclip_json(prompt_root, classifier):

@@ -1,6 +1,5 @@
 """tools/analysis_tools/compare_table.py and the configs/comparison set."""
 import glob
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -11,19 +10,11 @@ from mmengine.config import Config
 from mmengine.runner import save_checkpoint
 
 from changefine_mm.registry import MODELS
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_tool
 
 COMPARISON = osp.join(REPO_ROOT, 'configs', 'comparison')
 SHARED_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                'val_evaluator', 'test_evaluator')
-
-
-def load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'compare_table.py')
-    spec = importlib.util.spec_from_file_location('compare_table', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_comparison_configs_share_data_and_metric():
@@ -70,7 +61,7 @@ def test_table_holds_the_scores_of_each_entry(synthetic_cd_root, tmp_path):
     everywhere = tiny_entry(tmp_path, synthetic_cd_root, 1.0)
     nowhere = tiny_entry(tmp_path, synthetic_cd_root, -1.0)
     out = tmp_path / 'table.md'
-    table = load_tool().main([
+    table = load_tool('analysis_tools', 'compare_table.py').main([
         '--entry', 'Everywhere', *everywhere, '--entry', 'Nowhere', *nowhere,
         '--work-dir', str(tmp_path / 'work'), '--out', str(out)
     ])
@@ -92,7 +83,7 @@ def test_table_holds_the_scores_of_each_entry(synthetic_cd_root, tmp_path):
 
 
 def test_entries_need_change_metric_and_a_checkpoint(tmp_path):
-    tool = load_tool()
+    tool = load_tool('analysis_tools', 'compare_table.py')
     with pytest.raises(KeyError, match='set its test_evaluator to '
                        'ChangeMetric'):
         tool.pick_scores('BIT', {'mIoU': 80.0, 'mFscore': 90.0})

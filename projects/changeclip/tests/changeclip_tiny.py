@@ -1,26 +1,16 @@
 """Tiny ChangeCLIP variants and tiny CLIP checkpoints shared by the tests."""
-import importlib.util
 import os.path as osp
-import shutil
 
-import pytest
-import torch
 from mmengine.config import Config
-from mmseg.structures import SegDataSample
-from mmengine.structures import PixelData
 
-from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
+from changefine_mm.models.utils.clip_loading import CLIPArch
+from conftest import TINY_CLIP_ARCH, write_tiny_clip
 
 PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(PROJECT, 'configs')
-PROMPT_TOOL = osp.join(osp.dirname(osp.dirname(PROJECT)), 'tools', 'misc',
-                       'clip_prompt_classes.py')
 TAG = 'tiny'
-SPLITS = ('train', 'val', 'test')
-# OpenAI-layout CLIPs small enough for CPU tests (one head of 64 channels).
-TINY_VIT_ARCH = CLIPArch(
-    embed_dim=16, vision_layers=4, vision_width=64, vision_patch_size=16,
-    image_size=32, text_width=64, text_layers=1)
+# An OpenAI-layout ResNet CLIP small enough for CPU tests (the ViT one is
+# conftest's TINY_CLIP_ARCH).
 TINY_RN_ARCH = CLIPArch(
     embed_dim=16, vision_layers=(1, 1, 1, 1), vision_width=8,
     vision_patch_size=None, image_size=64, text_width=64, text_layers=1)
@@ -70,74 +60,7 @@ def tiny_config(name: str) -> Config:
     return cfg
 
 
-def write_clip(path: str, arch: CLIPArch, seed: int = 0) -> str:
-    """Save a random CLIP of ``arch`` as an OpenAI-layout state dict."""
-    torch.manual_seed(seed)
-    torch.save(build_clip(arch).state_dict(), path)
-    return path
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Run the importing test module single-threaded (autouse fixture).
-
-    Tiny models on a shared CPU: thread start-up costs more than it gains.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def tiny_clip_file(tmp_path_factory, arch: CLIPArch) -> str:
+def tiny_clip_file(tmp_path_factory, arch: CLIPArch = TINY_CLIP_ARCH) -> str:
     """Write a tiny CLIP checkpoint in a fresh temporary folder."""
     name = 'tiny_vit.pt' if arch.is_vit else 'tiny_rn.pt'
-    return write_clip(str(tmp_path_factory.mktemp('clip') / name), arch)
-
-
-def samples(names_a, names_b, size=64, seed=0):
-    """A batch (dataloader format) of pairs with prompt classes.
-
-    Date B repeats date A but for a square of new pixels, the change label.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    inputs, data_samples = [], []
-    for a, b in zip(names_a, names_b):
-        image = torch.randint(0, 256, (3, size, size), generator=gen,
-                              dtype=torch.uint8)
-        changed = image.clone()
-        top, left = torch.randint(0, size // 2, (2, ), generator=gen)
-        square = (slice(top, top + size // 3), slice(left, left + size // 3))
-        changed[(slice(None), ) + square] = torch.randint(
-            0, 256, (3, size // 3, size // 3), generator=gen,
-            dtype=torch.uint8)
-        inputs.append(torch.cat([image, changed]))
-        label = torch.zeros(1, size, size, dtype=torch.long)
-        label[(slice(None), ) + square] = 1
-        sample = SegDataSample()
-        sample.gt_sem_seg = PixelData(data=label)
-        sample.set_metainfo(dict(
-            prompt_classes=[list(a), list(b)], img_shape=(size, size),
-            ori_shape=(size, size), pad_shape=(size, size)))
-        data_samples.append(sample)
-    return dict(inputs=inputs, data_samples=data_samples)
-
-
-def load_prompt_tool():
-    """tools/misc/clip_prompt_classes.py as a module."""
-    spec = importlib.util.spec_from_file_location('clip_prompt_classes',
-                                                  PROMPT_TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def prompted_copy(src: str, dst: str, classifier) -> str:
-    """Copy a LEVIR-layout dataset and write its prompt JSON files."""
-    tool = load_prompt_tool()
-    shutil.copytree(src, dst)
-    for split in SPLITS:
-        for date in ('A', 'B'):
-            tool.score_folder(osp.join(dst, split, date), classifier, TAG,
-                              batch_size=4, progress=False)
-    return dst
+    return write_tiny_clip(str(tmp_path_factory.mktemp('clip') / name), arch)

@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 import pytest
-from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
-from changeclip_tiny import (CONFIGS, TAG, TINY_VIT_ARCH, prompted_copy,
-                             tiny_clip_file, tiny_config)
+from changeclip_tiny import CONFIGS, TAG, tiny_clip_file, tiny_config
 from mmengine.config import Config
 
 from changefine_mm.models.utils import CLIPZeroShotClassifier
 from changefine_mm.registry import MODELS
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, prompted_copy
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 # config: (backbone, dataset, batch size, iterations, val interval, lr), from
 # the official configs/0cd_ce/changeclip_*.py.
@@ -73,14 +73,15 @@ def test_config_follows_the_published_schedule_and_builds(name):
 
 @pytest.fixture(scope='module')
 def vit_clip_file(tmp_path_factory):
-    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
+    return tiny_clip_file(tmp_path_factory)
 
 
 @pytest.fixture(scope='module')
 def prompt_root(synthetic_cd_root, tmp_path_factory, vit_clip_file):
     return prompted_copy(synthetic_cd_root,
                          str(tmp_path_factory.mktemp('data') / 'levir'),
-                         CLIPZeroShotClassifier(clip_checkpoint=vit_clip_file))
+                         CLIPZeroShotClassifier(clip_checkpoint=vit_clip_file),
+                         TAG)
 
 
 def test_tiny_levir_config_trains_and_validates_with_tools_train(

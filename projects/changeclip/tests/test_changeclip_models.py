@@ -3,15 +3,16 @@ import copy
 
 import pytest
 import torch
-from changeclip_tiny import one_thread  # noqa: F401 (autouse fixture)
-from changeclip_tiny import (TINY_RN_ARCH, TINY_VIT_ARCH, samples,
-                             tiny_clip_file, tiny_config)
+from changeclip_tiny import TINY_RN_ARCH, tiny_clip_file, tiny_config
 from open_clip.modified_resnet import ModifiedResNet
 
 from changefine_mm.models.utils.clip_tower_loading import read_clip_tower
 from changefine_mm.registry import MODELS
+from conftest import prompted_change_batch
 from projects.changeclip.changeclip import (CLIPResNetWithAttention,
                                             CLIPVisionTransformer)
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 NAMES_A = [['building', 'road', 'tree'], ['farmland', 'river', 'pond']]
 NAMES_B = [['parking lot', 'square', 'cars'], ['bare land', 'desert',
@@ -25,7 +26,7 @@ def rn_clip_file(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def vit_clip_file(tmp_path_factory):
-    return tiny_clip_file(tmp_path_factory, TINY_VIT_ARCH)
+    return tiny_clip_file(tmp_path_factory)
 
 
 def build(cfg: dict, **changes) -> torch.nn.Module:
@@ -96,14 +97,16 @@ def test_vit_outputs_and_loading(vit_clip_file):
                                   'changeclip_vit-b16_256x256_20k_whucd.py'])
 def test_detector_loss_and_prediction_shapes(tiny):
     model = MODELS.build(tiny_config(tiny).model)
-    data = model.data_preprocessor(samples(NAMES_A, NAMES_B), True)
+    data = model.data_preprocessor(prompted_change_batch(NAMES_A, NAMES_B),
+                                   True)
     losses = model(**data, mode='loss')
     assert set(losses) == {'decode.loss_ce', 'decode.acc_seg'}
     model.eval()
     with torch.no_grad():
-        results = model.test_step(samples(NAMES_A, NAMES_B))
-        logits = model(**model.data_preprocessor(samples(NAMES_A, NAMES_B)),
-                       mode='tensor')
+        results = model.test_step(prompted_change_batch(NAMES_A, NAMES_B))
+        logits = model(
+            **model.data_preprocessor(prompted_change_batch(NAMES_A, NAMES_B)),
+            mode='tensor')
     assert results[0].seg_logits.data.shape == (2, 64, 64)
     assert results[1].pred_sem_seg.data.shape == (1, 64, 64)
     assert logits.shape == (2, 2, 16, 16)
@@ -113,7 +116,8 @@ def test_few_training_iterations_reduce_the_loss():
     torch.manual_seed(0)
     model = build(r50_model_cfg())
     model.data_preprocessor.size = (32, 32)
-    data = model.data_preprocessor(samples(NAMES_A, NAMES_B, size=32), True)
+    data = model.data_preprocessor(
+        prompted_change_batch(NAMES_A, NAMES_B, size=32), True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
     losses = []
     for _ in range(4):

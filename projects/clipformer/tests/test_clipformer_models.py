@@ -6,17 +6,18 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
 from mmseg.models.backbones import SwinTransformer
-from mmseg.structures import SegDataSample
 
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
+from conftest import prompted_change_batch
 from projects.clipformer.clipformer import (CLIPSwinWithAttention,
                                             CrossShapedWindowBlock,
                                             DifferencePyramid)
 from projects.clipformer.clipformer.cross_shaped_window_block import \
     _StripeAttention
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                    'configs')
@@ -59,15 +60,6 @@ PUBLISHED = {
 TILE_CONFIG = 'clipformer_swin-t_slide-tile-prompts_levircd.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    # Tiny models on a shared CPU: thread start-up costs more than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny_model_cfg(name='clipformer_swin-t_256x256_40k_levircd.py'):
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     cfg.merge_from_dict(dict(model=TINY))
@@ -76,29 +68,15 @@ def tiny_model_cfg(name='clipformer_swin-t_256x256_40k_levircd.py'):
 
 def batch(seed=0, size=32):
     """Two pairs whose change is a square of new pixels in date B."""
-    gen = torch.Generator().manual_seed(seed)
-    inputs, data_samples = [], []
-    for names in (['building', 'road'], ['river', 'farmland']):
-        image = torch.randint(0, 256, (3, size, size), generator=gen)
-        changed, label = image.clone(), torch.zeros(1, size, size).long()
-        changed[:, 4:15, 10:21] = torch.randint(0, 256, (3, 11, 11),
-                                                generator=gen)
-        label[:, 4:15, 10:21] = 1
-        inputs.append(torch.cat([image, changed]).to(torch.uint8))
-        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
-        sample.set_metainfo(dict(
-            prompt_classes=[names, names[::-1]], img_shape=(size, size),
-            ori_shape=(size, size), pad_shape=(size, size)))
-        data_samples.append(sample)
-    return dict(inputs=inputs, data_samples=data_samples)
+    names = [['building', 'road'], ['river', 'farmland']]
+    return prompted_change_batch(names, [n[::-1] for n in names], size, seed)
 
 
 def test_swin_pool_shapes_and_global_embedding():
     backbone = CLIPSwinWithAttention(output_dim=16, **SWIN).eval()
     outs = backbone(torch.randn(2, 3, 64, 64))
-    assert [tuple(o.shape[1:]) for o in outs[:4]] == [(16, 16, 16),
-                                                     (32, 8, 8), (64, 4, 4),
-                                                     (128, 2, 2)]
+    assert [tuple(o.shape[1:]) for o in outs[:4]] == [
+        (16, 16, 16), (32, 8, 8), (64, 4, 4), (128, 2, 2)]
     global_feat, dense = outs[4]
     assert dense.shape == (2, 16, 2, 2)
     mean_token = outs[3].flatten(2).mean(dim=2)
@@ -152,8 +130,8 @@ def test_cross_shaped_block_and_difference_pyramid_shapes():
     with pytest.raises(ValueError, match='even'):
         CrossShapedWindowBlock(16, num_heads=3)
     pyramid = DifferencePyramid([8, 16, 32, 64], channels=16)
-    feats = [torch.randn(2, c, s, s) for c, s in ((8, 16), (16, 8), (32, 4),
-                                                   (64, 2))]
+    feats = [torch.randn(2, c, s, s)
+             for c, s in ((8, 16), (16, 8), (32, 4), (64, 2))]
     diffs, extra = pyramid(feats, [f.flip(0) for f in feats], [])
     assert [tuple(d.shape[1:]) for d in diffs] == [(16, 16, 16), (16, 8, 8),
                                                    (16, 4, 4), (16, 2, 2)]

@@ -17,6 +17,8 @@ import torch
 from projects.demo_app.demo_app import ChangePredictor
 from projects.demo_app.tests.tiny_models import TEXT_CONFIG, write_checkpoint
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu',
                   '--disable-quic', '--no-first-run',
                   '--disable-background-networking',

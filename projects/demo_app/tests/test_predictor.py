@@ -7,6 +7,8 @@ from projects.demo_app.demo_app import ChangePredictor, inference_pipeline
 from projects.demo_app.tests.tiny_models import (PLAIN_CONFIG, TEXT_CONFIG,
                                                  write_checkpoint)
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 
 @pytest.fixture(scope='module')
 def text_predictor(tmp_path_factory):

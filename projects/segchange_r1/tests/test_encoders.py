@@ -13,6 +13,8 @@ from projects.segchange_r1.segchange_r1 import (CLIPTextEncoder,
                                                 DualInputVisualEncoder,
                                                 HFTextEncoder)
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 TINY_SWIN = dict(embed_dim=16, depths=(1, 1, 1, 1), num_heads=(1, 1, 2, 2),
                  img_size=64, strict_img_size=False)
 TINY_R50 = dict(layers=(1, 1, 1, 1), channels=(8, 16, 32, 64), stem_width=8)

@@ -8,6 +8,8 @@ from projects.segchange_r1.segchange_r1 import (BatchBalancedContrastiveLoss,
                                                 BinaryDiceLoss,
                                                 BinaryFocalLoss)
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 LOGITS = torch.tensor([[[[2.0, -1.0], [0.5, -3.0]]]])
 LABELS = torch.tensor([[[1, 0], [0, 255]]])
 

@@ -9,6 +9,8 @@ from projects.segchange_r1.segchange_r1 import (
 from projects.segchange_r1.segchange_r1.edge_gaussian_aggregation import \
     gaussian_kernel
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 torch.manual_seed(0)
 
 

@@ -9,6 +9,8 @@ from changefine_mm.datasets import DatasetLayoutError
 from changefine_mm.registry import DATASETS
 from projects.segchange_r1.segchange_r1 import read_prompt_file
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 PACK = dict(type='MultiImgPackSegInputs',
             meta_keys=('img_path', 'ori_shape', 'img_shape', 'prompt'))
 PIPELINE = [dict(type='MultiImgLoadImageFromFile'),

@@ -3,6 +3,7 @@ import copy
 import logging
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -10,6 +11,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from changefine_mm.registry import MODELS
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
