@@ -92,8 +92,8 @@ def test_levircd_config_mirrors_open_cd(name):
 
 def test_opencd_prefixed_types_resolve_to_open_cd():
     pytest.importorskip('opencd')
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', OURS['bit_r18_'
-                                                               'levircd']))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', OURS['bit_r18_levircd']))
     cfg.model.pretrained = None
     cfg.model.decode_head.type = 'opencd.BITHead'
     model = MODELS.build(cfg.model)

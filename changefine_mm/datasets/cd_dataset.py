@@ -141,8 +141,8 @@ class CDDataset(BaseDataset):
 
     def _triplets_from_folders(self) -> List[tuple]:
         dir_from, dir_to, dir_label = self._folders()
-        for folder in (dir_from, dir_to) + ((dir_label, )
-                                              if self.with_label else ()):
+        labels = (dir_label, ) if self.with_label else ()
+        for folder in (dir_from, dir_to) + labels:
             if not osp.isdir(folder):
                 raise DatasetLayoutError(f'data folder does not exist: '
                                          f'{folder}')

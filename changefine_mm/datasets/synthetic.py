@@ -78,8 +78,8 @@ def make_pair(rng: np.random.Generator,
         label[y:y + h, x:x + w] = 255
     gain_a = rng.uniform(0.9, 1.1, 3)
     gain_b = rng.uniform(0.85, 1.15, 3)
-    return _finish(image_a, rng, gain_a), _finish(image_b, rng,
-                                                   gain_b), label
+    return (_finish(image_a, rng, gain_a), _finish(image_b, rng, gain_b),
+            label)
 
 
 def write_dataset(root: str,

@@ -1,4 +1,5 @@
-"""ChangeMetric: change-detection scores from one dataset-wide confusion matrix."""
+"""ChangeMetric: change-detection scores from one dataset-wide confusion
+matrix."""
 import csv
 import os
 import os.path as osp

@@ -2,9 +2,10 @@
 
 Rules (documented in ``docs/checkpoints.md``):
 
-1. Every checkpoint file is first loaded with ``torch.load(weights_only=True)``,
-   which cannot execute code. This covers third-party weights (``load_from``,
-   ``init_cfg=dict(type='Pretrained')``, the SAM/CLIP loaders) and, thanks to
+1. Every checkpoint file is first loaded with
+   ``torch.load(weights_only=True)``, which cannot execute code. This covers
+   third-party weights (``load_from``, ``init_cfg=dict(type='Pretrained')``,
+   the SAM/CLIP loaders) and, thanks to
    :class:`~changefine_mm.engine.SafeCheckpointHook`, the checkpoints that our
    own training runs write (their ``HistoryBuffer`` and numpy objects are
    stored as plain data and restored on resume).

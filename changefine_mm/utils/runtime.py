@@ -45,10 +45,11 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
 
     Without CUDA: ``SyncBN`` becomes ``BN`` (SyncBN needs CUDA), an
     ``AmpOptimWrapper`` becomes a float32 ``OptimWrapper`` (configs may ask
-    for mixed precision "on GPU"), and a distributed launch uses the gloo backend with a CPU-compatible DDP
-    wrapper (``device_ids=None``). For torchrun launches the gloo process
-    group is started here, because mmengine's own initialisation always
-    selects a CUDA device. With CUDA nothing changes.
+    for mixed precision "on GPU"), and a distributed launch uses the gloo
+    backend with a CPU-compatible DDP wrapper (``device_ids=None``). For
+    torchrun launches the gloo process group is started here, because
+    mmengine's own initialisation always selects a CUDA device. With CUDA
+    nothing changes.
 
     Args:
         cfg (Config): The config, changed in place.

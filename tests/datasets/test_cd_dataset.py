@@ -22,9 +22,9 @@ from conftest import realcd_path
 PREFIX = dict(img_path_from='A', img_path_to='B', seg_map_path='label')
 
 
-def write_pair(root, name, size=(8, 8), label=None, folders=('A', 'B',
-                                                               'label'),
-               img_ext='.png', label_ext='.png'):
+def write_pair(root, name, size=(8, 8), label=None,
+               folders=('A', 'B', 'label'), img_ext='.png',
+               label_ext='.png'):
     rng = np.random.default_rng(abs(hash(name)) % 2**32)
     for folder in folders[:2]:
         os.makedirs(osp.join(root, folder), exist_ok=True)

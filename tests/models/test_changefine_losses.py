@@ -403,8 +403,8 @@ def test_ignored_pixels_do_not_count(mode):
     if mode == 'paper':  # the official Dice averages over columns
         close(full['dice'], left['dice'])
     with pytest.raises(ValueError, match='alpha has 2 values'):
-        loss(torch.randn(1, 3, 4, 4), torch.zeros(1, 4, 4,
-                                                   dtype=torch.long))
+        loss(torch.randn(1, 3, 4, 4),
+             torch.zeros(1, 4, 4, dtype=torch.long))
 
 
 def test_changefine_loss_weights_and_modes():

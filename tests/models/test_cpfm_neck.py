@@ -296,7 +296,6 @@ def test_neck_shapes(image_size, mode):
     assert out['text_to'] is feats_to['text']
 
 
-
 @pytest.mark.parametrize('mode', ['official', 'paper'])
 def test_neighbor_tables_cached_per_grid(mode):
     cpfm = CrossPerceptionModule(32, 32, 4, mode=mode).eval()
@@ -320,6 +319,7 @@ def test_sync_bn_from_config():
              if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     assert len(norms) == 4 * 1 + 4 + 1 + 3 + 3 + 2
     assert all(isinstance(m, nn.SyncBatchNorm) for m in norms)
+
 
 def test_paper_mode_differs_on_same_weights(cpfm_golden):
     weights = cpfm_weights(cpfm_golden)

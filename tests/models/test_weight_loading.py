@@ -102,8 +102,8 @@ def openai_resnet_state_dict(arch: CLIPArch, seed: int = 0) -> dict:
     gen = torch.Generator().manual_seed(seed)
     width = arch.vision_width
     sd = {}
-    for i, (cin, cout) in enumerate(
-        [(3, width // 2), (width // 2, width // 2), (width // 2, width)], 1):
+    stems = [(3, width // 2), (width // 2, width // 2), (width // 2, width)]
+    for i, (cin, cout) in enumerate(stems, 1):
         sd[f'visual.conv{i}.weight'] = _rand(gen, cout, cin, 3, 3)
         _bn(sd, gen, f'visual.bn{i}', cout)
     inplanes = width
@@ -256,7 +256,8 @@ def test_torchscript_reader_refuses_code(tmp_path):
     assert not marker.exists()
 
 
-def sam_state_dict(arch: SAMEncoderArch, seed: int = 0) -> Dict[str, torch.Tensor]:
+def sam_state_dict(arch: SAMEncoderArch,
+                   seed: int = 0) -> Dict[str, torch.Tensor]:
     """Meta's SAM keys: ``image_encoder.*`` with relative-position tables
     of 2*window-1 rows (windowed blocks) or 2*grid-1 rows (global blocks),
     plus prompt-encoder / mask-decoder keys."""
@@ -308,7 +309,8 @@ def test_sam_encoder_from_meta_layout(tmp_path):
         norm_layer=partial(nn.LayerNorm, eps=1e-6), use_rel_pos=True,
         global_attn_indexes=(1, 3), window_size=4)
     reference.load_state_dict(weights)
-    image = torch.randn(1, 3, 128, 128, generator=torch.Generator().manual_seed(2))
+    image = torch.randn(1, 3, 128, 128,
+                        generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         torch.testing.assert_close(encoder(image), reference(image))
     assert encoder.blocks[0].attn.rel_pos_h.shape == (7, 16)

@@ -5,7 +5,6 @@ import os.path as osp
 import subprocess
 import sys
 
-import pytest
 import torch
 
 from conftest import REPO_ROOT, realcd_path

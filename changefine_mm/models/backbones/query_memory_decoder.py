@@ -65,7 +65,8 @@ class TextContextAttention(_QueryMemoryDecoder):
         self.proj_m2 = _linear_norm(visual_dim, width)
         init_transformer_weights(self.modules())
 
-    def forward(self, text: torch.Tensor, visual: torch.Tensor) -> torch.Tensor:
+    def forward(self, text: torch.Tensor,
+                visual: torch.Tensor) -> torch.Tensor:
         """Refinement of ``text`` [B, K, Ct] from ``visual`` [B, M, Cv].
 
         Returns:

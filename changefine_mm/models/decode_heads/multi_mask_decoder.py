@@ -1,4 +1,4 @@
-"""MultiMaskDecoder: the SAM-style two-way mask decoder inside ChangeFine's PCD."""
+"""MultiMaskDecoder: the SAM-style two-way mask decoder in ChangeFine's PCD."""
 import math
 from typing import List
 

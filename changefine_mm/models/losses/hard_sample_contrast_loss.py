@@ -1,4 +1,5 @@
-"""HardSampleContrastLoss (HSCM): pixel contrast against a class memory bank."""
+"""HardSampleContrastLoss (HSCM): pixel contrast against a class memory
+bank."""
 import logging
 from typing import List, NamedTuple, Optional, Tuple
 

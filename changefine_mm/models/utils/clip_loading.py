@@ -159,7 +159,8 @@ def clip_arch_from_state_dict(state_dict: Dict[str, torch.Tensor],
             k.split('.')[2]
             for k in state_dict if k.startswith(f'visual.layer{i}.')
         }) for i in (1, 2, 3, 4))
-    attnpool_tokens = state_dict['visual.attnpool.positional_embedding'].shape[0]
+    attnpool_tokens = state_dict[
+        'visual.attnpool.positional_embedding'].shape[0]
     return CLIPArch(
         vision_layers=stages,
         vision_width=state_dict['visual.layer1.0.conv1.weight'].shape[0],
