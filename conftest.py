@@ -10,7 +10,7 @@ import os
 import os.path as osp
 import shutil
 from types import ModuleType
-from typing import Sequence
+from typing import List, Sequence
 
 import pytest
 import torch
@@ -158,6 +158,33 @@ def prompted_change_batch(names_a: Sequence[Sequence[str]],
             ori_shape=(size, size), pad_shape=(size, size)))
         data_samples.append(sample)
     return dict(inputs=inputs, data_samples=data_samples)
+
+
+def train_steps(model: torch.nn.Module,
+                data: dict,
+                steps: int,
+                lr: float = 2e-3) -> List[float]:
+    """Train a detector a few AdamW steps on one preprocessed batch.
+
+    Args:
+        model (nn.Module): Change detector whose loss has
+            ``decode.loss_ce``.
+        data (dict): Output of its data preprocessor (training mode).
+        steps (int): Optimiser steps.
+        lr (float): Learning rate. Defaults to 2e-3.
+
+    Returns:
+        list[float]: ``decode.loss_ce`` before each step.
+    """
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = model(**data, mode='loss')['decode.loss_ce']
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
 
 
 def golden_path(*parts: str) -> str:

@@ -8,7 +8,7 @@ from open_clip.modified_resnet import ModifiedResNet
 
 from changefine_mm.models.utils.clip_tower_loading import read_clip_tower
 from changefine_mm.registry import MODELS
-from conftest import prompted_change_batch
+from conftest import prompted_change_batch, train_steps
 from projects.changeclip.changeclip import (CLIPResNetWithAttention,
                                             CLIPVisionTransformer)
 
@@ -118,12 +118,5 @@ def test_few_training_iterations_reduce_the_loss():
     model.data_preprocessor.size = (32, 32)
     data = model.data_preprocessor(
         prompted_change_batch(NAMES_A, NAMES_B, size=32), True)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    losses = []
-    for _ in range(4):
-        loss = model(**data, mode='loss')['decode.loss_ce']
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = train_steps(model, data, steps=4)
     assert losses[-1] < 0.8 * losses[0], losses

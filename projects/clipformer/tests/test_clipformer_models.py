@@ -10,7 +10,7 @@ from mmseg.models.backbones import SwinTransformer
 
 from changefine_mm.registry import MODELS
 from changefine_mm.utils import load_checkpoint_file
-from conftest import prompted_change_batch
+from conftest import prompted_change_batch, train_steps
 from projects.clipformer.clipformer import (CLIPSwinWithAttention,
                                             CrossShapedWindowBlock,
                                             DifferencePyramid)
@@ -144,14 +144,7 @@ def test_detector_shapes_training_and_checkpoint_round_trip(tmp_path):
     torch.manual_seed(0)
     model = MODELS.build(tiny_model_cfg())
     data = model.data_preprocessor(batch(), True)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    losses = []
-    for _ in range(3):
-        loss = model(**data, mode='loss')['decode.loss_ce']
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = train_steps(model, data, steps=3)
     assert losses[-1] < 0.8 * losses[0], losses
     model.eval()
     path = str(tmp_path / 'clipformer.pth')
