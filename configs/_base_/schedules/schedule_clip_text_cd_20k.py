@@ -2,8 +2,7 @@
 # with ChangeCLIP (configs/0cd_ce/changeclip_*.py) and reused by CLIPFormer:
 # AdamW without decay on norms and position tables, 1.5k warm-up
 # iterations, then poly decay that reaches 0 at iteration 20k. ChangeCLIP's
-# 40k and 60k runs keep this decay (they spend the rest at lr ~0); CLIPFormer
-# stretches it to its 40k iterations.
+# 30k and 40k runs and CLIPFormer stretch the decay to their last iteration.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(

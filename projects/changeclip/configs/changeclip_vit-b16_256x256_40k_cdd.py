@@ -1,11 +1,12 @@
-# ChangeCLIP (ViT-B/16) on CDD: the official schedule
-# (batch 12, 40k iterations, lr 0.0001).
+# ChangeCLIP (ViT-B/16) on CDD: the official schedule at HEAD
+# (configs/0cd_ce/changeclip_cdd_vit.py: batch 12, 40k iterations,
+# poly decay to 0 at 40k, lr 0.0001).
 _base_ = [
     './_base_/models/changeclip_vit-b16.py',
     '../../../configs/_base_/datasets/cdd_clip_prompts.py',
     '../../../configs/_base_/default_runtime.py',
-    '../../../configs/_base_/schedules/schedule_clip_text_cd_20k.py'
+    './_base_/schedules/changeclip_schedule_40k.py'
 ]
 train_dataloader = dict(batch_size=12)
-train_cfg = dict(max_iters=40000, val_interval=2000)
+train_cfg = dict(val_interval=2000)
 default_hooks = dict(checkpoint=dict(interval=20000))

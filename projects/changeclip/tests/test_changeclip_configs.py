@@ -16,10 +16,11 @@ from conftest import REPO_ROOT, prompted_copy
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 # config: (backbone, dataset, batch size, iterations, val interval, lr), from
-# the official configs/0cd_ce/changeclip_*.py.
+# the official configs/0cd_ce/changeclip_*.py at HEAD, i.e. after commit
+# d91aa79 "fix poly_lr bug" (the poly decay ends at the last iteration).
 PUBLISHED = {
-    'changeclip_r50_256x256_60k_levircd.py':
-    ('CLIPResNetWithAttention', 'LEVIRCDDataset', 20, 60000, 1000, 1e-4),
+    'changeclip_r50_256x256_30k_levircd.py':
+    ('CLIPResNetWithAttention', 'LEVIRCDDataset', 20, 30000, 1000, 1e-4),
     'changeclip_r50_256x256_40k_levircd-plus.py':
     ('CLIPResNetWithAttention', 'LEVIRCDPlusDataset', 20, 40000, 1000,
      1e-4),
@@ -27,12 +28,12 @@ PUBLISHED = {
     ('CLIPResNetWithAttention', 'WHUCDDataset', 20, 20000, 500, 1e-4),
     'changeclip_r50_256x256_20k_sysucd.py':
     ('CLIPResNetWithAttention', 'SYSUCDDataset', 20, 20000, 500, 3e-5),
-    'changeclip_r50_256x256_60k_cdd.py':
-    ('CLIPResNetWithAttention', 'CDDDataset', 20, 60000, 2000, 1e-4),
-    'changeclip_vit-b16_256x256_60k_levircd.py':
-    ('CLIPVisionTransformer', 'LEVIRCDDataset', 12, 60000, 1000, 1e-4),
-    'changeclip_vit-b16_256x256_40k_levircd-plus.py':
-    ('CLIPVisionTransformer', 'LEVIRCDPlusDataset', 12, 40000, 1000, 3e-5),
+    'changeclip_r50_256x256_40k_cdd.py':
+    ('CLIPResNetWithAttention', 'CDDDataset', 20, 40000, 2000, 1e-4),
+    'changeclip_vit-b16_256x256_40k_levircd.py':
+    ('CLIPVisionTransformer', 'LEVIRCDDataset', 12, 40000, 1000, 1e-4),
+    'changeclip_vit-b16_256x256_30k_levircd-plus.py':
+    ('CLIPVisionTransformer', 'LEVIRCDPlusDataset', 12, 30000, 1000, 3e-5),
     'changeclip_vit-b16_256x256_20k_whucd.py':
     ('CLIPVisionTransformer', 'WHUCDDataset', 12, 20000, 500, 3e-5),
     'changeclip_vit-b16_256x256_20k_sysucd.py':
@@ -43,6 +44,9 @@ PUBLISHED = {
 
 
 def test_every_config_is_checked():
+    # The file name carries the official iteration count.
+    for name, (*_, iters, _, _) in PUBLISHED.items():
+        assert f'_{iters // 1000}k_' in name
     assert sorted(PUBLISHED) == sorted(
         osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py')))
 
@@ -61,7 +65,12 @@ def test_config_follows_the_published_schedule_and_builds(name):
         (iters, val_interval)
     assert cfg.optim_wrapper.optimizer.lr == lr
     warmup, poly = cfg.param_scheduler
-    assert (warmup.end, poly.begin, poly.end) == (1500, 1500, 20000)
+    assert (warmup.type, warmup.end) == ('LinearLR', 1500)
+    assert (poly.type, poly.begin, poly.end) == ('PolyLR', 1500, iters)
+    assert (poly.power, poly.eta_min) == (1.0, 0.0)
+    # Checkpoints every 10k in the 20k runs, every 20k otherwise.
+    assert cfg.default_hooks.checkpoint.interval == (
+        10000 if iters == 20000 else 20000)
     for loader in ('train', 'val', 'test'):
         wrapper = cfg[f'{loader}_dataloader'].dataset
         assert wrapper.type == 'CLIPPromptDataset'
@@ -86,7 +95,7 @@ def prompt_root(synthetic_cd_root, tmp_path_factory, vit_clip_file):
 
 def test_tiny_levir_config_trains_and_validates_with_tools_train(
         prompt_root, tmp_path):
-    cfg = tiny_config('changeclip_r50_256x256_60k_levircd.py')
+    cfg = tiny_config('changeclip_r50_256x256_30k_levircd.py')
     for loader in ('train', 'val', 'test'):
         cfg.merge_from_dict({
             f'{loader}_dataloader.num_workers': 0,
