@@ -24,6 +24,7 @@ from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
 from changefine_mm.utils import CheckpointError
+from changefine_mm.utils.threads import configure_threads
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
 # repository root on the import path as tools/train.py does.
@@ -109,6 +110,7 @@ def init_distributed(launcher: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    configure_threads()
     init_distributed(args.launcher)
     device = args.device
     if device is None and args.launcher != 'none' and \

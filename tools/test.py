@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 from changefine_mm.utils import set_checkpoint_trust
 from changefine_mm.utils.runtime import adapt_to_machine
+from changefine_mm.utils.threads import configure_threads
 
 VIS_HOOK = 'ChangeVisualizationHook'
 
@@ -63,6 +64,7 @@ def main() -> None:
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    configure_threads(cfg)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from changefine_mm.utils import set_checkpoint_trust
+from changefine_mm.utils.threads import configure_threads
 from changefine_mm.utils.runtime import (adapt_to_machine, enable_amp,
                                          ensure_safe_checkpoints)
 
@@ -54,6 +55,7 @@ def main() -> None:
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    configure_threads(cfg)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -8,6 +8,7 @@ from mmengine.fileio import get
 
 from changefine_mm.registry import TRANSFORMS
 from .label_rules import encode_binary_label, read_label_image
+from .opencd_label import decode_grey_label, opencd_binary_label, reduce_zero
 
 
 class ImagePairError(ValueError):
@@ -112,16 +113,47 @@ class MultiImgLoadAnnotations(BaseTransform):
     ``ignore_index`` in ``results``); this transform's arguments override
     them when given.
 
+    With ``opencd_compat`` set by the dataset, the label is read exactly
+    as open-cd reads it (:mod:`.opencd_label`) instead.
+
     Args:
         format_seg_map (str, optional): None or 'to_binary'.
+        reduce_zero_label (bool, optional): open-cd's argument; it must
+            agree with the dataset's ``reduce_zero_label`` (which is used
+            when this is None).
+        imdecode_backend (str): 'pillow' reads palette labels by index
+            (the default rule); any other mmcv backend ('cv2',
+            'tifffile') decodes a grey image first.
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
     def __init__(self,
                  format_seg_map: Optional[str] = None,
+                 reduce_zero_label: Optional[bool] = None,
+                 imdecode_backend: str = 'pillow',
                  backend_args: Optional[dict] = None) -> None:
         self.format_seg_map = format_seg_map
+        self.reduce_zero_label = reduce_zero_label
+        self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
+
+    def _reduce_zero_label(self, results: dict) -> bool:
+        from_dataset = bool(results.get('reduce_zero_label') or False)
+        if self.reduce_zero_label is not None and bool(
+                self.reduce_zero_label) != from_dataset:
+            raise ValueError(
+                f'MultiImgLoadAnnotations(reduce_zero_label='
+                f'{self.reduce_zero_label}) disagrees with the dataset of '
+                f'{results["seg_map_path"]} (reduce_zero_label='
+                f'{from_dataset}); set it in the dataset config only')
+        return from_dataset
+
+    def _decode(self, content: bytes, path: str, results: dict):
+        if results.get('opencd_compat') or self.imdecode_backend != 'pillow':
+            raw = decode_grey_label(content, path, self.imdecode_backend)
+        else:
+            raw = read_label_image(content, path)
+        return reduce_zero(raw) if self._reduce_zero_label(results) else raw
 
     def transform(self, results: dict) -> dict:
         path = results['seg_map_path']
@@ -129,19 +161,24 @@ class MultiImgLoadAnnotations(BaseTransform):
             content = get(path, backend_args=self.backend_args)
         except OSError as err:
             raise OSError(f'cannot read label file {path}: {err}') from err
-        raw = read_label_image(content, path)
+        raw = self._decode(content, path, results)
         if 'img_shape' in results and raw.shape != tuple(
                 results['ori_shape']):
             raise ImagePairError(
                 f'label {path} is {raw.shape[1]}x{raw.shape[0]} but its '
                 f'images are {results["ori_shape"][1]}x'
                 f'{results["ori_shape"][0]} (width x height)')
-        results['gt_seg_map'] = encode_binary_label(
-            raw,
-            path,
-            format_seg_map=self.format_seg_map
-            or results.get('format_seg_map'),
-            value_map=results.get('value_map'),
-            ignore_index=results.get('ignore_index', 255))
+        if results.get('opencd_compat'):
+            results['gt_seg_map'] = opencd_binary_label(
+                raw, False, self.format_seg_map
+                or results.get('format_seg_map'), results.get('label_map'))
+        else:
+            results['gt_seg_map'] = encode_binary_label(
+                raw,
+                path,
+                format_seg_map=self.format_seg_map
+                or results.get('format_seg_map'),
+                value_map=results.get('value_map'),
+                ignore_index=results.get('ignore_index', 255))
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
