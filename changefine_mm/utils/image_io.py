@@ -1,11 +1,16 @@
 """One image reader for every path: keeps the file's dtype and its bands.
 
 PNG, JPEG and BMP are decoded by OpenCV with their own bit depth and
-colour layout (grey stays one band, 16-bit stays 16-bit; alpha, which is
-transparency and not a band, is dropped, as OpenCV's colour mode did).
+colour layout (grey stays one band, 16-bit stays 16-bit).
 Everything else (TIFF/GeoTIFF, ENVI, JPEG 2000, VRT, any format GDAL reads)
 goes through rasterio, imported lazily (the ``geo`` extra). Without
 rasterio, plain TIFFs still go through OpenCV.
+
+Alpha bands (transparency, not data) are dropped unless named in
+``bands``.
+
+A date may also be a list of single-band files (one per band, in band
+order, as OSCD stores Sentinel-2): they are read as one stacked image.
 
 Channel order: a 3-band result is in OpenCV's order, blue first (band 3,
 2, 1 of the file, or of ``bands``), as every 8-bit path always gave it and
@@ -14,7 +19,7 @@ count comes in file order (or in the order of ``bands``).
 """
 import os.path as osp
 import struct
-from typing import NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -24,6 +29,8 @@ OPENCV_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp')
 # and drop alpha: IMREAD_COLOR's values for 8-bit colour files, without
 # its cut to 8 bits.
 _CV2_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+# A file, or a date stored as one single-band file per band (OSCD).
+ImageSource = Union[str, Sequence[str]]
 RASTERIO_HINT = 'pip install rasterio (or pip install "changefine-mm[geo]")'
 # PNG colour types (IHDR byte 25) -> bands once alpha is dropped.
 _PNG_BANDS = {0: 1, 2: 3, 3: 3, 4: 1, 6: 3}
@@ -41,8 +48,8 @@ class ImageHeader(NamedTuple):
     Attributes:
         height (int): Rows.
         width (int): Columns.
-        bands (int): Bands as :func:`read_image` returns them (alpha of
-            PNG/JPEG/BMP not counted).
+        bands (int): Bands as :func:`read_image` returns them (alpha
+            bands not counted).
         dtype (str): Numpy dtype name of the pixels, e.g. ``'uint16'``.
     """
     height: int
@@ -80,13 +87,13 @@ def import_rasterio(path: str):
     return rasterio
 
 
-def read_image(path: str,
+def read_image(path: ImageSource,
                bands: Optional[Sequence[int]] = None) -> np.ndarray:
     """Read a whole image with its own dtype and all (or some) bands.
 
     Args:
-        path (str): Image file (the data file of an ENVI pair, not its
-            ``.hdr``).
+        path (str | Sequence[str]): Image file (the data file of an ENVI
+            pair, not its ``.hdr``), or single-band files to stack.
         bands (Sequence[int], optional): 1-based band numbers of the file
             (GDAL's numbering: for an RGB file 1 is red) to keep, in this
             order. None keeps every band.
@@ -95,6 +102,8 @@ def read_image(path: str,
         np.ndarray: ``(H, W, C)`` in the file's dtype; 3 bands in OpenCV's
         order (see the module docstring).
     """
+    if is_stack(path):
+        return _read_stack(path, bands)
     path = str(path)
     _check_file(path)
     if uses_opencv(path):
@@ -160,15 +169,36 @@ def select_bands(image: np.ndarray, bands: Optional[Sequence[int]],
     return np.ascontiguousarray(image[:, :, planes])
 
 
-def read_image_header(path: str) -> ImageHeader:
+def plane_bands(bands: Optional[Sequence[int]], count: int) -> List[int]:
+    """File band number of each plane of a :func:`read_image` result.
+
+    Args:
+        bands (Sequence[int], optional): The ``bands`` it was read with.
+        count (int): Planes of the result.
+
+    Returns:
+        list[int]: One 1-based band number per plane (reversed for 3).
+    """
+    numbers = list(range(1, count + 1)) if bands is None else \
+        [int(k) for k in bands]
+    return numbers[::-1] if len(numbers) == 3 else numbers
+
+
+def read_image_header(path: ImageSource) -> ImageHeader:
     """Size, band count and dtype of an image without decoding it.
 
     Args:
-        path (str): Image file.
+        path (str | Sequence[str]): Image file, or single-band files.
 
     Returns:
         ImageHeader: The header as :func:`read_image` would return it.
     """
+    if is_stack(path):
+        headers = [read_image_header(p) for p in path]
+        _check_stack(path, headers)
+        first = headers[0]
+        return ImageHeader(first.height, first.width, len(headers),
+                           first.dtype)
     path = str(path)
     _check_file(path)
     suffix = osp.splitext(path)[1].lower()
@@ -183,7 +213,45 @@ def read_image_header(path: str) -> ImageHeader:
             raise
         return _pil_header(path)
     with _open_rasterio(rasterio, path, path) as src:
-        return ImageHeader(src.height, src.width, src.count, src.dtypes[0])
+        return ImageHeader(src.height, src.width, len(_data_bands(src)),
+                           src.dtypes[0])
+
+
+def is_stack(path: ImageSource) -> bool:
+    """Whether a date is given as a list of single-band files.
+
+    Args:
+        path (str | Sequence[str]): What a dataset lists for one date.
+
+    Returns:
+        bool: True for a list or tuple of paths.
+    """
+    return isinstance(path, (list, tuple))
+
+
+def _check_stack(paths: Sequence[str], headers: List[ImageHeader]) -> None:
+    if not paths:
+        raise ValueError('an empty list of band files was given as an image')
+    first = headers[0]
+    for path, header in zip(paths, headers):
+        if header.bands != 1:
+            raise ValueError(f'{path} has {header.bands} bands; a list of '
+                             'band files needs one band per file')
+        if header[:2] != first[:2] or header.dtype != first.dtype:
+            raise ValueError(
+                f'band files differ: {paths[0]} is {first.width}x'
+                f'{first.height} {first.dtype}, {path} is {header.width}x'
+                f'{header.height} {header.dtype} (resample them to one grid)')
+
+
+def _read_stack(paths: Sequence[str],
+                bands: Optional[Sequence[int]]) -> np.ndarray:
+    paths = [str(p) for p in paths]
+    _check_stack(paths, [read_image_header(p) for p in paths])
+    numbers = list(range(1, len(paths) + 1)) if bands is None else \
+        _check_bands(bands, len(paths), f'the band files of {paths[0]}')
+    planes = [read_image(paths[k - 1])[:, :, 0] for k in numbers]
+    return np.stack(planes[::-1] if len(planes) == 3 else planes, axis=2)
 
 
 def _check_file(path: str) -> None:
@@ -239,12 +307,19 @@ def _open_rasterio(rasterio, source, path: str):
 def _read_rasterio(rasterio, source, path: str,
                    bands: Optional[Sequence[int]]) -> np.ndarray:
     with _open_rasterio(rasterio, source, path) as src:
-        numbers = list(range(1, src.count + 1)) if bands is None else \
+        numbers = _data_bands(src) if bands is None else \
             _check_bands(bands, src.count, path)
         if len(numbers) == 3:
             numbers = numbers[::-1]
         image = src.read(numbers)
     return np.ascontiguousarray(image.transpose(1, 2, 0))
+
+
+def _data_bands(src) -> List[int]:
+    """Band numbers of a raster without its alpha band (transparency)."""
+    from rasterio.enums import ColorInterp
+    return [k for k, interp in enumerate(src.colorinterp, start=1)
+            if interp != ColorInterp.alpha] or [1]
 
 
 def _png_header(path: str) -> ImageHeader:

@@ -1,6 +1,7 @@
 """Photometric transforms: each date gets its own random draw."""
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
+import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -15,29 +16,36 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
     Two acquisitions differ in illumination and season independently of
     each other, so A and B get independent draws (as in open-cd). Each
     effect is applied with probability 0.5; contrast comes either first or
-    last. Images stay uint8.
+    last. 8-bit images stay uint8. Images that a pixel scaling rule made
+    float 0..255 (``img_scaled``) stay float32 in 0..255, so no precision
+    is lost. Brightness and contrast act on every band alike, so any band
+    count works; saturation and hue exist only for 3-band colour images
+    (set ``saturation_range=None`` and ``hue_delta=0`` for other counts).
 
     Args:
-        brightness_delta (int): Additive shift range (+/-).
+        brightness_delta (int): Additive shift range (+/-), 0..255 units.
         contrast_range (tuple[float, float]): Multiplicative range.
-        saturation_range (tuple[float, float]): HSV saturation scale range.
-        hue_delta (int): HSV hue shift range (+/-, OpenCV's 0..180 hue).
+        saturation_range (tuple[float, float], optional): HSV saturation
+            scale range; None for no saturation change.
+        hue_delta (int): HSV hue shift range (+/-, OpenCV's 0..180 hue);
+            0 for no hue change.
     """
 
     def __init__(self,
                  brightness_delta: int = 32,
                  contrast_range: Sequence[float] = (0.5, 1.5),
-                 saturation_range: Sequence[float] = (0.5, 1.5),
+                 saturation_range: Optional[Sequence[float]] = (0.5, 1.5),
                  hue_delta: int = 18) -> None:
         self.brightness_delta = brightness_delta
         self.contrast_range: Tuple[float, float] = tuple(contrast_range)
-        self.saturation_range: Tuple[float, float] = tuple(saturation_range)
+        self.saturation_range = None if saturation_range is None else \
+            tuple(saturation_range)
         self.hue_delta = hue_delta
 
     @staticmethod
     def _affine(img: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-        out = img.astype(np.float32) * alpha + beta
-        return np.clip(out, 0, 255).astype(np.uint8)
+        out = np.clip(img.astype(np.float32) * alpha + beta, 0, 255)
+        return out if img.dtype == np.float32 else out.astype(np.uint8)
 
     def _distort(self, img: np.ndarray) -> np.ndarray:
         if np.random.randint(2):
@@ -49,28 +57,73 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
         if contrast_first and np.random.randint(2):
             img = self._affine(img, np.random.uniform(*self.contrast_range),
                                0)
+        # The draws are the same whatever the settings, so that a seed
+        # gives the same augmentations as before these options existed.
+        colour = img.shape[2] == 3
+        if np.random.randint(2) and self.saturation_range is not None:
+            alpha = np.random.uniform(*self.saturation_range)
+            img = _in_hsv(img, lambda h, s: (h, self._affine(s, alpha, 0)))
         if np.random.randint(2):
-            hsv = mmcv.bgr2hsv(img)
-            hsv[..., 1] = self._affine(
-                hsv[..., 1], np.random.uniform(*self.saturation_range), 0)
-            img = mmcv.hsv2bgr(hsv)
-        if np.random.randint(2):
-            hsv = mmcv.bgr2hsv(img)
             shift = np.random.randint(-self.hue_delta, self.hue_delta + 1)
-            hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + shift) %
-                           180).astype(np.uint8)
-            img = mmcv.hsv2bgr(hsv)
+            if colour:
+                img = _in_hsv(img, lambda h, s: (_shift_hue(h, shift), s))
         if not contrast_first and np.random.randint(2):
             img = self._affine(img, np.random.uniform(*self.contrast_range),
                                0)
         return img
 
+    def _check(self, results: dict) -> None:
+        if results.get('img_scaled') == 'raw':
+            raise ValueError(
+                'MultiImgPhotoMetricDistortion works in 0..255 units but '
+                "the images are scaled with type='raw'; scale them to "
+                "0..255 ('fixed', 'percentile', 'dataset_stats', 'log') or "
+                'drop the distortion')
+        bands = results['img'][0].shape[2]
+        colour = self.saturation_range is not None or self.hue_delta
+        if bands != 3 and colour:
+            raise ValueError(
+                f'MultiImgPhotoMetricDistortion: saturation and hue need '
+                f'3-band colour images, these have {bands} bands; set '
+                'saturation_range=None and hue_delta=0 (brightness and '
+                'contrast work on any band count)')
+
     def transform(self, results: dict) -> dict:
+        self._check(results)
+        if results.get('img_scaled'):
+            results['img'] = [
+                self._distort(img.astype(np.float32))
+                for img in results['img']
+            ]
+            return results
         results['img'] = [
             self._distort(np.clip(img, 0, 255).astype(np.uint8))
             for img in results['img']
         ]
         return results
+
+
+def _in_hsv(img: np.ndarray, change) -> np.ndarray:
+    """Change hue and saturation of a BGR image, in its own dtype.
+
+    ``change(hue, saturation)`` gets OpenCV's 8-bit scales (hue 0..180,
+    saturation 0..255; float32 arrays for float images) and returns both.
+    """
+    if img.dtype == np.uint8:
+        hsv = mmcv.bgr2hsv(img)
+        hsv[..., 0], hsv[..., 1] = change(hsv[..., 0], hsv[..., 1])
+        return mmcv.hsv2bgr(hsv)
+    # Float HSV of OpenCV: hue 0..360, saturation and value 0..1.
+    hsv = cv2.cvtColor(img / 255., cv2.COLOR_BGR2HSV)
+    hue, sat = change(hsv[..., 0] / 2., hsv[..., 1] * 255.)
+    hsv[..., 0], hsv[..., 1] = hue * 2., sat / 255.
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR) * 255.
+
+
+def _shift_hue(hue: np.ndarray, shift: int) -> np.ndarray:
+    if hue.dtype == np.uint8:
+        return ((hue.astype(np.int16) + shift) % 180).astype(np.uint8)
+    return (hue + shift) % 180.
 
 
 @TRANSFORMS.register_module()
