@@ -1,8 +1,11 @@
 from .cd_dataset import CDDataset, DatasetLayoutError
 from .cdd import CDDDataset
+from .clcd import CLCDDataset
 from .clip_prompt_dataset import CLIPPromptDataset
 from .dsifn import DSIFNDataset
+from .jl1_cd import JL1CDDataset
 from .levir_cd import LEVIRCDDataset, LEVIRCDPlusDataset
+from .rsipac_cd import RSIPACCDDataset
 from .s2looking import S2LookingDataset
 from .sysu_cd import SYSUCDDataset
 from .transforms import *  # noqa: F401,F403
@@ -11,5 +14,6 @@ from .whu_cd import WHUCDDataset
 __all__ = [
     'CDDataset', 'CLIPPromptDataset', 'DatasetLayoutError', 'CDDDataset',
     'DSIFNDataset', 'LEVIRCDDataset', 'LEVIRCDPlusDataset',
-    'S2LookingDataset', 'SYSUCDDataset', 'WHUCDDataset'
+    'S2LookingDataset', 'SYSUCDDataset', 'WHUCDDataset', 'CLCDDataset',
+    'JL1CDDataset', 'RSIPACCDDataset'
 ]

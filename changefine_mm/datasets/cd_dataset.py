@@ -57,6 +57,13 @@ class CDDataset(BaseDataset):
         ignore_index (int): Label value ignored by losses and metrics.
         with_label (bool): Whether label files are required. Set to False
             to run inference on pairs without ground truth.
+        opencd_compat (bool): Read labels exactly as open-cd does (grey
+            decoding, no value checks, see
+            :mod:`changefine_mm.datasets.transforms.opencd_label`); an unset
+            ``format_seg_map`` then takes open-cd's default for the
+            dataset (``OPENCD_FORMAT_SEG_MAP``).
+        reduce_zero_label (bool): mmseg's 0 -> ignore, v -> v - 1 on the
+            raw label values (open-cd's argument).
         backend_args (dict, optional): mmengine file backend arguments.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
     """
@@ -64,6 +71,8 @@ class CDDataset(BaseDataset):
     METAINFO = dict(classes=('unchanged', 'changed'),
                     palette=[[0, 0, 0], [255, 255, 255]])
     FOLDER_NAMES = ('A', 'B', 'label')
+    # open-cd's format_seg_map for the dataset, used with opencd_compat.
+    OPENCD_FORMAT_SEG_MAP: Optional[str] = 'to_binary'
 
     def __init__(self,
                  ann_file: str = '',
@@ -74,12 +83,18 @@ class CDDataset(BaseDataset):
                  value_map: Optional[Dict[int, int]] = None,
                  ignore_index: int = 255,
                  with_label: bool = True,
+                 opencd_compat: bool = False,
+                 reduce_zero_label: bool = False,
                  data_prefix: Optional[dict] = None,
                  backend_args: Optional[dict] = None,
                  **kwargs) -> None:
         if format_seg_map not in (None, 'to_binary'):
             raise ValueError("format_seg_map must be None or 'to_binary', "
                              f'got {format_seg_map!r}')
+        if opencd_compat and format_seg_map is None:
+            format_seg_map = self.OPENCD_FORMAT_SEG_MAP
+        self.opencd_compat = opencd_compat
+        self.reduce_zero_label = reduce_zero_label
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
         self.format_seg_map = format_seg_map
@@ -122,7 +137,8 @@ class CDDataset(BaseDataset):
             format_seg_map=self.format_seg_map,
             value_map=self.value_map,
             ignore_index=self.ignore_index,
-            reduce_zero_label=False,
+            reduce_zero_label=self.reduce_zero_label,
+            opencd_compat=self.opencd_compat,
             label_map=None,
             seg_fields=[])
 

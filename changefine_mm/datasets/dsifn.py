@@ -13,6 +13,7 @@ class DSIFNDataset(CDDataset):
     """
 
     FOLDER_NAMES = ('t1', 't2', 'mask')
+    OPENCD_FORMAT_SEG_MAP = None
 
     def __init__(self, img_suffix='.jpg', seg_map_suffix='.png', **kwargs):
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
