@@ -1,5 +1,5 @@
 """Loading of the two dates and of the change label."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -7,6 +7,9 @@ from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
 
 from changefine_mm.registry import TRANSFORMS
+from changefine_mm.utils import image_io
+from changefine_mm.utils.pixel_scaling import (ScaleRule, build_scale,
+                                               check_scalable)
 from .label_rules import encode_binary_label, read_label_image
 from .opencd_label import decode_grey_label, opencd_binary_label, reduce_zero
 
@@ -16,10 +19,11 @@ class ImagePairError(ValueError):
 
 
 def decode_image(content: bytes, path: str) -> np.ndarray:
-    """Decode image bytes into an 8-bit, 3-channel BGR array.
+    """Decode image bytes into an 8-bit, 3-channel BGR array for display.
 
     Grayscale images are replicated to 3 channels and an alpha channel is
-    dropped (OpenCV's ``IMREAD_COLOR``).
+    dropped (OpenCV's ``IMREAD_COLOR``). Training and inference read
+    with :func:`load_image`, which keeps the file's dtype and bands.
 
     Args:
         content (bytes): The file's bytes.
@@ -37,9 +41,53 @@ def decode_image(content: bytes, path: str) -> np.ndarray:
     return image
 
 
+def load_image(path: image_io.ImageSource,
+               bands: Optional[Sequence[int]] = None,
+               scale: Optional[ScaleRule] = None,
+               backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read one date with its own dtype, select bands and scale it.
+
+    Local rasters are opened in place (ENVI needs its ``.hdr`` next to the
+    data); other files come through the mmengine file backend. An 8-bit
+    single-band image read without ``bands`` is repeated to 3 channels,
+    as OpenCV's colour mode always gave it.
+
+    Args:
+        path (str | Sequence[str]): Image file, or single-band files.
+        bands (Sequence[int], optional): 1-based file bands to keep.
+        scale (ScaleRule, optional): Pixel scaling rule; required for
+            anything but 8-bit pixels.
+        backend_args (dict, optional): mmengine file backend arguments.
+
+    Returns:
+        np.ndarray: ``(H, W, C)``: uint8 as stored without a rule, float32
+        with one.
+    """
+    if image_io.is_stack(path) or (backend_args is None and '://' not in
+                                   path and not image_io.uses_opencv(path)):
+        image = image_io.read_image(path, bands)
+    else:
+        try:
+            content = get(path, backend_args=backend_args)
+        except OSError as err:
+            raise OSError(f'cannot read image {path}: {err}') from err
+        image = image_io.decode_image(content, path, bands)
+    check_scalable(image.dtype, scale, path)
+    if scale is not None:
+        return scale(image, image_io.plane_bands(bands, image.shape[2]))
+    if bands is None and image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    return image
+
+
 def check_same_size(img_from: np.ndarray, img_to: np.ndarray,
                     names: list) -> None:
-    """Raise :class:`ImagePairError` unless both dates have one size."""
+    """Raise :class:`ImagePairError` unless both dates have one size and
+    one band count."""
+    if img_from.shape[2:] != img_to.shape[2:]:
+        raise ImagePairError(
+            f'image pair has different band counts: {names[0]} has '
+            f'{img_from.shape[2]}, {names[1]} has {img_to.shape[2]}')
     if img_from.shape[:2] != img_to.shape[:2]:
         raise ImagePairError(
             f'image pair has different sizes: {names[0]} is '
@@ -51,36 +99,55 @@ def check_same_size(img_from: np.ndarray, img_to: np.ndarray,
 class MultiImgLoadImageFromFile(BaseTransform):
     """Load both dates listed in ``results['img_path']``.
 
-    Adds ``img`` (list of two HxWx3 BGR arrays), ``img_shape`` and
-    ``ori_shape``.
+    Any format of :mod:`changefine_mm.utils.image_io` (PNG, JPEG, TIFF,
+    GeoTIFF, ENVI, JPEG 2000, ...) with its own dtype and bands. 8-bit
+    images without a rule arrive exactly as OpenCV's colour mode gave them
+    (HxWx3 BGR uint8); any other dtype needs a ``scale`` rule (an error
+    otherwise, never a silent cut to 8 bits).
+
+    Adds ``img`` (list of two HxWxC arrays), ``img_shape``, ``ori_shape``
+    and ``img_scaled`` (the scaling rule's type, None without one).
 
     Args:
         to_float32 (bool): Convert the images to float32.
+        bands (Sequence[int], optional): 1-based file bands to keep, in
+            this order, e.g. ``[4, 3, 2]`` for Sentinel-2 RGB; 3 bands come
+            blue first like every 3-band image (``bgr_to_rgb=True``).
+        scale (dict, optional): Pixel scaling rule, e.g.
+            ``dict(type='fixed', max=10000)``; see
+            :mod:`changefine_mm.utils.pixel_scaling`.
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
     def __init__(self,
                  to_float32: bool = False,
+                 bands: Optional[Sequence[int]] = None,
+                 scale: Optional[dict] = None,
                  backend_args: Optional[dict] = None) -> None:
         self.to_float32 = to_float32
+        self.bands = None if bands is None else [int(b) for b in bands]
+        self.scale = build_scale(scale)
         self.backend_args = backend_args
 
     def transform(self, results: dict) -> dict:
         paths = results['img_path']
         images = []
         for path in paths:
-            try:
-                content = get(path, backend_args=self.backend_args)
-            except OSError as err:
-                raise OSError(f'cannot read image {path}: {err}') from err
-            image = decode_image(content, path)
+            image = load_image(path, self.bands, self.scale,
+                               self.backend_args)
             images.append(image.astype(np.float32)
                           if self.to_float32 else image)
         check_same_size(images[0], images[1], paths)
         results['img'] = images
         results['img_shape'] = images[0].shape[:2]
         results['ori_shape'] = images[0].shape[:2]
+        results['img_scaled'] = self.scale and self.scale.name
         return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(to_float32={self.to_float32}, '
+                f'bands={self.bands}, scale={type(self.scale).__name__}, '
+                f'backend_args={self.backend_args})')
 
 
 @TRANSFORMS.register_module(name=[
