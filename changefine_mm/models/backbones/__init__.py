@@ -1,3 +1,4 @@
+from .cgnet import CGNet
 from .clip_text_context_encoder import CLIPTextContextEncoder
 from .context_decoder import ContextDecoder
 from .fc_siam import FC_EF, FC_Siam_conc, FC_Siam_diff
@@ -6,7 +7,7 @@ from .sam_clip_backbone import SAMCLIPBackbone
 from .snunet import SNUNet_ECAM
 
 __all__ = [
-    'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF', 'FC_Siam_conc',
-    'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c', 'IA_ResNetV1d',
-    'SAMCLIPBackbone', 'SNUNet_ECAM'
+    'CGNet', 'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF',
+    'FC_Siam_conc', 'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c',
+    'IA_ResNetV1d', 'SAMCLIPBackbone', 'SNUNet_ECAM'
 ]

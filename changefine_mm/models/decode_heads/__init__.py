@@ -1,8 +1,10 @@
 from .bit_head import BITHead
 from .changer_head import Changer
+from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
 from .text_conditioned_decode_head import TextConditionedDecodeHead
 
 __all__ = [
-    'BITHead', 'Changer', 'PromptChangeDecoder', 'TextConditionedDecodeHead'
+    'BITHead', 'Changer', 'DSIdentityHead', 'IdentityHead',
+    'PromptChangeDecoder', 'TextConditionedDecodeHead'
 ]

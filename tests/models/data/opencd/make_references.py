@@ -1,0 +1,203 @@
+"""Make the open-cd differential references of tests/models/test_opencd_*.
+
+Runs open-cd's real model code (github likyoo/open-cd, commit named in
+README.md) with deterministic weights (``synthetic_weights.py``) on one
+seeded 64x64 pair and writes, per family, under ``<family>/``:
+
+* ``config.py``: the open-cd config that built the model (SyncBN -> BN,
+  no pretrained weights, the listed reductions), dumped by mmengine;
+* ``state_dict_spec.json``: names, shapes and dtypes of open-cd's state
+  dict, in order (the weights are rebuilt from it and a seed);
+* ``reference_io.pt``: ``packed_inputs_uint8`` (6, 64, 64),
+  ``head_logits`` (the model in ``mode='tensor'``), ``seg_logits`` and
+  ``pred_sem_seg`` of ``test_step``, and ``min_margin`` (the smallest
+  distance of a logit to the decision boundary).
+
+open-cd's package ``__init__`` imports every model (and mmdet); only the
+needed module files are imported here, from a copy of ``opencd/`` whose
+``__init__`` files are emptied. mmcv-lite lacks compiled ops: the package's
+``mmcv.ops`` stand-in is installed first, and mmcv's own pure-PyTorch
+``CrissCrossAttention`` (``mmcv/ops/cc_attention.py``) is put into it for
+LightCDNet. TinyNet uses ``mmpretrain.LN2d``: mmpretrain 1.2.0 must be
+importable (``pip install --no-deps --target DIR mmpretrain==1.2.0
+importlib_metadata model-index ordered-set markdown einops`` and
+``PYTHONPATH=DIR``).
+
+Usage::
+
+    python tests/models/data/opencd/make_references.py /path/to/open-cd \
+        --commit SHA [family ...]
+"""
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+import tempfile
+
+import torch
+
+HERE = osp.dirname(osp.abspath(__file__))
+REPO = osp.abspath(osp.join(HERE, *['..'] * 4))
+SEED = 2026
+INPUT_SIZE = 64
+
+# family -> (open-cd config, model overrides)
+FAMILIES = {
+    'cgnet': ('configs/cgnet/cgnet_256x256_40k_levircd.py',
+              dict(backbone=dict(pretrained=False))),
+    'tinycd': ('configs/tinycd/tinycd_256x256_40k_levircd.py',
+               dict(backbone=dict(pretrained=False))),
+    'tinycd_v2_s': ('configs/tinycd_v2/tinycd_v2_s_256x256_40k_levircd.py',
+                    dict()),
+    'stanet_pam': ('configs/stanet/stanet_pam_256x256_40k_levircd.py',
+                   dict(pretrained=None)),
+    'stanet_bam': ('configs/stanet/stanet_bam_256x256_40k_levircd.py',
+                   dict(pretrained=None)),
+    'ifn': ('configs/ifn/ifn_256x256_40k_levircd.py', dict()),
+    'hanet': ('configs/hanet/hanet_256x256_40k_levircd.py', dict()),
+    'lightcdnet_s': ('configs/lightcdnet/lightcdnet_s_256x256_40k_levircd.py',
+                     dict()),
+}
+MODULES = [
+    'opencd.models.data_preprocessor',
+    'opencd.models.change_detectors.siamencoder_decoder',
+    'opencd.models.change_detectors.dual_input_encoder_decoder',
+    'opencd.models.necks.feature_fusion',
+    'opencd.models.necks.tiny_fpn',
+    'opencd.models.decode_heads.identity_head',
+    'opencd.models.decode_heads.tiny_head',
+    'opencd.models.decode_heads.sta_head',
+    'opencd.models.decode_heads.ds_fpn_head',
+    'opencd.models.losses.bcl_loss',
+    'opencd.models.backbones.cgnet',
+    'opencd.models.backbones.tinycd',
+    'opencd.models.backbones.tinynet',
+    'opencd.models.backbones.ifn',
+    'opencd.models.backbones.hanet',
+    'opencd.models.backbones.lightcdnet',
+]
+
+
+def load_by_path(name: str, path: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def import_opencd(root: str, scratch: str) -> None:
+    """Import open-cd's model modules without its package ``__init__``s."""
+    import mmcv
+    standin = load_by_path(
+        'mmcv_ops_standin',
+        osp.join(REPO, 'changefine_mm', 'utils', 'mmcv_ops_standin.py'))
+    standin.install_mmcv_ops_standin()
+    import mmcv.ops
+    cc = load_by_path('_mmcv_cc_attention',
+                      osp.join(osp.dirname(mmcv.__file__), 'ops',
+                               'cc_attention.py'))
+    mmcv.ops.CrissCrossAttention = cc.CrissCrossAttention
+    shutil.copytree(osp.join(root, 'opencd'), osp.join(scratch, 'opencd'))
+    for folder, _, files in os.walk(osp.join(scratch, 'opencd')):
+        if '__init__.py' in files:
+            open(osp.join(folder, '__init__.py'), 'w').close()
+    sys.path.insert(0, scratch)
+    for name in MODULES:
+        importlib.import_module(name)
+
+
+def reduce_norms(cfg) -> None:
+    """SyncBN -> BN everywhere (CPU, one process)."""
+    if isinstance(cfg, dict):
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        for value in cfg.values():
+            reduce_norms(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            reduce_norms(value)
+
+
+def reference_batch():
+    from mmseg.structures import SegDataSample
+    gen = torch.Generator().manual_seed(SEED)
+    size = INPUT_SIZE
+    packed = torch.randint(0, 256, (6, size, size), dtype=torch.uint8,
+                           generator=gen)
+    # The second date differs in a square, as a change would.
+    packed[3:, 16:40, 20:44] = torch.randint(
+        0, 256, (3, 24, 24), dtype=torch.uint8, generator=gen)
+    sample = SegDataSample(metainfo=dict(ori_shape=(size, size),
+                                         img_shape=(size, size)))
+    return dict(inputs=[packed], data_samples=[sample])
+
+
+def margin(model, seg_logits: torch.Tensor) -> float:
+    if seg_logits.size(0) > 1:
+        top2 = seg_logits.topk(2, dim=0).values
+        return float((top2[0] - top2[1]).min())
+    threshold = model.decode_head.threshold
+    return float((seg_logits.sigmoid() - threshold).abs().min())
+
+
+def make(root: str, family: str, commit: str) -> None:
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from opencd.registry import MODELS
+    weights = load_by_path('synthetic_weights',
+                           osp.join(HERE, 'synthetic_weights.py'))
+    config, overrides = FAMILIES[family]
+    cfg = Config.fromfile(osp.join(root, config))
+    cfg.merge_from_dict(dict(model=overrides))
+    reduce_norms(cfg._cfg_dict)
+    out = osp.join(HERE, family)
+    os.makedirs(out, exist_ok=True)
+    with DefaultScope.overwrite_default_scope('opencd'):
+        model = MODELS.build(cfg.model)
+    entries = weights.spec_of(model.state_dict())
+    model.load_state_dict(weights.synthetic_state_dict(entries, SEED),
+                          strict=True)
+    model.eval()
+    batch = reference_batch()
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, False)
+        head_logits = model(data['inputs'], data['data_samples'],
+                            mode='tensor')
+        result = model.test_step(batch)[0]
+    ref = dict(packed_inputs_uint8=batch['inputs'][0],
+               head_logits=head_logits,
+               seg_logits=result.seg_logits.data,
+               pred_sem_seg=result.pred_sem_seg.data,
+               min_margin=torch.tensor(margin(model,
+                                              result.seg_logits.data)))
+    torch.save(ref, osp.join(out, 'reference_io.pt'))
+    cfg.dump(osp.join(out, 'config.py'))
+    with open(osp.join(out, 'state_dict_spec.json'), 'w') as f:
+        json.dump(dict(opencd_commit=commit, opencd_config=config,
+                       seed=SEED, entries=entries), f, indent=0)
+    changed = result.pred_sem_seg.data.float().mean().item()
+    print(f'{family}: {len(entries)} entries, head {tuple(head_logits.shape)}'
+          f', changed {changed:.2f}, min margin {ref["min_margin"]:.2e}')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('opencd_root', help='a checkout of likyoo/open-cd')
+    parser.add_argument('families', nargs='*', default=sorted(FAMILIES))
+    parser.add_argument('--commit', default='unknown',
+                        help='the open-cd commit of opencd_root')
+    args = parser.parse_intermixed_args()
+    torch.set_num_threads(1)
+    commit = args.commit
+    with tempfile.TemporaryDirectory() as scratch:
+        import_opencd(args.opencd_root, scratch)
+        for family in args.families:
+            make(args.opencd_root, family, commit)
+
+
+if __name__ == '__main__':
+    main()
