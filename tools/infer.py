@@ -23,7 +23,7 @@ from mmengine.config import DictAction
 from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
-from changefine_mm.utils import CheckpointError
+from changefine_mm.utils import CheckpointError, preflight
 from changefine_mm.utils.threads import configure_threads
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
@@ -110,6 +110,9 @@ def init_distributed(launcher: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    with preflight.exit_on_error():
+        preflight.check_inference(args.config, args.checkpoint,
+                                  args.cfg_options)
     configure_threads()
     init_distributed(args.launcher)
     device = args.device

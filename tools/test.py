@@ -2,20 +2,25 @@
 
 Example:
     python tools/test.py CONFIG CHECKPOINT --show-dir work_dirs/vis
+    python tools/test.py CONFIG CHECKPOINT --out work_dirs/pred --tta
 """
 import argparse
 import os
 import os.path as osp
 import sys
+from typing import List
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from changefine_mm.utils import set_checkpoint_trust
+from changefine_mm.utils import preflight, set_checkpoint_trust
 from changefine_mm.utils.runtime import adapt_to_machine
 from changefine_mm.utils.threads import configure_threads
 
 VIS_HOOK = 'ChangeVisualizationHook'
+# mmseg's default TTA model (open-cd configs name it); ChangeTTAModel
+# replaces it, see changefine_mm/models/change_detectors/change_tta_model.py
+_MMSEG_TTA = ('SegTTAModel', 'mmseg.SegTTAModel')
 
 # Project configs import ``projects.<name>`` (custom_imports); like
 # dist_train.sh, put the repository root on the import path.
@@ -31,6 +36,16 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='write A | B | TP/FP/FN overlay panels and masks of every '
         'test pair into this folder')
+    parser.add_argument(
+        '--out',
+        help='write every pair\'s mask (DIR/masks/NAME.png) and change '
+        'probability (DIR/probs/NAME.tif, float32) into this folder')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='average the probabilities over flips and 90-degree rotations '
+        '(both dates transformed alike); with a config `tta_pipeline` '
+        '(open-cd) over its augmentations instead')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -58,8 +73,49 @@ def enable_drawing(cfg: Config, show_dir: str) -> None:
     hooks['visualization'] = hook
 
 
+def enable_writing(cfg: Config, out_dir: str) -> None:
+    """Write every pair's mask and probability (PredictionWriterHook)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    hooks.append(dict(type='PredictionWriterHook', out_dir=out_dir))
+    cfg.custom_hooks = hooks
+
+
+def enable_tta(cfg: Config) -> None:
+    """Wrap the model in its TTA model (``ChangeTTAModel`` by default).
+
+    As open-cd's ``tools/test.py --tta``: a config ``tta_pipeline``
+    replaces the test pipeline and ``tta_model`` wraps ``model``. Without
+    a ``tta_pipeline`` the TTA model flips and rotates the batch itself.
+    """
+    tta = dict(cfg.get('tta_model') or {})
+    if tta.get('type', _MMSEG_TTA[0]) in _MMSEG_TTA:
+        tta['type'] = 'ChangeTTAModel'
+    tta['module'] = cfg.model
+    cfg.model = tta
+    if cfg.get('tta_pipeline'):
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+
+
+def output_lines(cfg: Config, runner: Runner,
+                 args: argparse.Namespace) -> List[str]:
+    """Where the run's results are, one line each."""
+    lines = [f'metrics and log: {runner.log_dir}']
+    csv = (cfg.get('test_evaluator') or {}).get('per_image_csv')
+    if csv:
+        lines.append(f'per-pair scores (CSV): {csv}')
+    if args.show_dir:
+        lines.append(f'panels: {args.show_dir} (masks in '
+                     f'{osp.join(args.show_dir, "masks")})')
+    if args.out:
+        lines.append(f'masks: {osp.join(args.out, "masks")}, '
+                     f'probabilities: {osp.join(args.out, "probs")}')
+    return lines
+
+
 def main() -> None:
     args = parse_args()
+    with preflight.exit_on_error():
+        preflight.check_config_path(args.config)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
@@ -70,13 +126,21 @@ def main() -> None:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    with preflight.exit_on_error():
+        preflight.check_run(cfg, ('test_dataloader', ), args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_drawing(cfg, args.show_dir)
+    if args.out:
+        enable_writing(cfg, args.out)
     set_checkpoint_trust(args.trust_checkpoint)
     adapt_to_machine(cfg, args.launcher)
+    if args.tta:
+        enable_tta(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    if runner.rank == 0:
+        print('\n'.join(output_lines(cfg, runner, args)))
 
 
 if __name__ == '__main__':

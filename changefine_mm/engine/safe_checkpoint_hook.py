@@ -1,6 +1,6 @@
 """SafeCheckpointHook: checkpoints that load with ``weights_only=True``."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 
 from changefine_mm.registry import HOOKS
 from changefine_mm.utils.checkpoint import (CheckpointError, from_plain_data,
@@ -34,8 +34,9 @@ class SafeCheckpointHook(Hook):
         checkpoint.clear()
         checkpoint.update(restored)
         state = checkpoint.get('state_dict', checkpoint)
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        # mmengine loads into the wrapped model of DDP and TTA wrappers.
+        model = runner.model.module if is_model_wrapper(runner.model) or \
+            isinstance(runner.model, BaseTTAModel) else runner.model
         names = set(model.state_dict())
         keys = {k[len('module.'):] if k.startswith('module.') else k
                 for k in state}

@@ -19,7 +19,7 @@ from typing import List, Optional
 from mmengine.config import DictAction
 
 from changefine_mm.apis import ChangeInferencer, check_export, export_onnx
-from changefine_mm.utils import CheckpointError
+from changefine_mm.utils import CheckpointError, preflight
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
 # repository root on the import path as tools/train.py does.
@@ -58,6 +58,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    with preflight.exit_on_error():
+        preflight.check_inference(args.config, args.checkpoint,
+                                  args.cfg_options)
     inferencer = ChangeInferencer(
         args.config, args.checkpoint, device='cpu', threshold=args.threshold,
         cfg_options=args.cfg_options,

@@ -1,10 +1,11 @@
 from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
+from .change_tta_model import ChangeTTAModel
 from .changefine import ChangeFine
 from .di_encoder_decoder import DIEncoderDecoder
 from .siam_encoder_decoder import SiamEncoderDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
-    'BiTemporalEncoderDecoder', 'ChangeFine', 'DIEncoderDecoder',
-    'SiamEncoderDecoder', 'TextConditionedChangeDetector'
+    'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
+    'DIEncoderDecoder', 'SiamEncoderDecoder', 'TextConditionedChangeDetector'
 ]

@@ -13,6 +13,7 @@ from typing import Callable, Optional, Tuple
 import cv2
 import numpy as np
 
+from changefine_mm.utils import preflight
 from .change_predictor import ChangePredictor
 
 # Set before gradio is imported: no usage statistics are sent.
@@ -146,6 +147,8 @@ def serve(demo: gr.Blocks, host: str = '127.0.0.1', port: int = 7860,
 
 def main() -> None:
     args = parse_args()
+    with preflight.exit_on_error():
+        preflight.check_inference(args.config, args.checkpoint)
     predictor = ChangePredictor(args.config, args.checkpoint, args.device,
                                 args.trust_checkpoint)
     serve(build_app(predictor), args.host, args.port)
