@@ -5,6 +5,7 @@ from .clip_prompt_dataset import CLIPPromptDataset
 from .dsifn import DSIFNDataset
 from .jl1_cd import JL1CDDataset
 from .levir_cd import LEVIRCDDataset, LEVIRCDPlusDataset
+from .oscd import OSCDDataset
 from .rsipac_cd import RSIPACCDDataset
 from .s2looking import S2LookingDataset
 from .sysu_cd import SYSUCDDataset
@@ -15,5 +16,5 @@ __all__ = [
     'CDDataset', 'CLIPPromptDataset', 'DatasetLayoutError', 'CDDDataset',
     'DSIFNDataset', 'LEVIRCDDataset', 'LEVIRCDPlusDataset',
     'S2LookingDataset', 'SYSUCDDataset', 'WHUCDDataset', 'CLCDDataset',
-    'JL1CDDataset', 'RSIPACCDDataset'
+    'JL1CDDataset', 'RSIPACCDDataset', 'OSCDDataset'
 ]

@@ -9,6 +9,8 @@ from mmengine.fileio import get_local_path, list_dir_or_file
 from changefine_mm.registry import DATASETS
 
 _PREFIX_KEYS = ('img_path_from', 'img_path_to', 'seg_map_path')
+# Side files of rasters (ENVI headers, GDAL metadata), never images.
+SIDECAR_SUFFIXES = ('.hdr', '.aux.xml', '.ovr')
 
 
 class DatasetLayoutError(ValueError):
@@ -151,6 +153,9 @@ class CDDataset(BaseDataset):
         return tuple(self.data_prefix.get(k, '') for k in _PREFIX_KEYS)
 
     def _label_name(self, img_name: str) -> str:
+        if not self.img_suffix and not osp.splitext(img_name)[1]:
+            # Suffix-less images (ENVI data files): label = name + suffix.
+            return img_name + self.seg_map_suffix
         if not self.seg_map_suffix or not self.img_suffix:
             return img_name
         return img_name[:-len(self.img_suffix)] + self.seg_map_suffix
@@ -191,12 +196,13 @@ class CDDataset(BaseDataset):
     def _list(self, folder: str, suffix: Optional[str] = None) -> List[str]:
         suffix = self.img_suffix if suffix is None else suffix
         return sorted(
-            list_dir_or_file(
+            name for name in list_dir_or_file(
                 folder,
                 list_dir=False,
                 suffix=suffix or None,
                 recursive=True,
-                backend_args=self.backend_args))
+                backend_args=self.backend_args)
+            if not name.lower().endswith(SIDECAR_SUFFIXES))
 
     def _triplets_from_ann_file(self, ann_file: str) -> List[tuple]:
         if not osp.isfile(ann_file):
