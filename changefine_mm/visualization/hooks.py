@@ -9,6 +9,7 @@ from mmengine.visualization import Visualizer
 
 from changefine_mm.registry import HOOKS
 from changefine_mm.datasets.transforms.loading import decode_image
+from changefine_mm.utils.pair_names import output_stem, sample_pair_name
 
 
 @HOOKS.register_module(
@@ -19,7 +20,9 @@ class ChangeVisualizationHook(Hook):
     ``tools/test.py --show-dir DIR`` switches it on with ``draw=True`` and
     ``out_dir=DIR``: every ``interval``-th test pair (every pair by
     default) becomes ``DIR/<name>.png`` plus the plain mask in
-    ``DIR/masks/<name>.png``. Also registered as open-cd's
+    ``DIR/masks/<name>.png``, where ``<name>`` is the pair's path relative
+    to its A folder without suffix (``s1/x`` for ``A/s1/x.png``), so
+    pairs of nested folders keep apart. Also registered as open-cd's
     ``CDVisualizationHook``.
 
     Args:
@@ -66,8 +69,11 @@ class ChangeVisualizationHook(Hook):
                     decode_image(get(p, backend_args=self.backend_args), p))
                 for p in (path_from, path_to)
             ]
-            name = osp.splitext(osp.basename(path_from))[0]
-            out_file = (osp.join(self.out_dir, name + '.png')
-                        if self.out_dir else None)
+            name = output_stem(sample_pair_name(sample))
+            out_file = mask_file = None
+            if self.out_dir:
+                out_file = osp.join(self.out_dir, name + '.png')
+                mask_file = osp.join(self.out_dir, 'masks', name + '.png')
             visualizer.add_datasample(name, images[0], images[1], sample,
-                                      out_file=out_file, step=runner.iter)
+                                      out_file=out_file, step=runner.iter,
+                                      mask_file=mask_file, annotate=True)

@@ -2,20 +2,24 @@
 
 Every raster is read decimated (GDAL overview-style reads), so this works
 on scenes of any size. With a label the changes are coloured as true
-positives (green), false positives (yellow) and false negatives (red);
-without one every predicted change is red.
+positives (cyan), false positives (yellow) and false negatives (magenta);
+without one every predicted change is magenta. The panel has column
+titles and a colour legend.
 
 Example:
     python tools/analysis_tools/scene_panel.py A.tif B.tif change.tif \
         --label label.tif -o panel.png --height 512
 """
 import argparse
+import sys
 
 import cv2
 import numpy as np
 
 from changefine_mm.apis.geo import MASK_NODATA, open_raster
 from changefine_mm.visualization import overlay_changes
+from changefine_mm.visualization.change_visualizer import change_legend
+from changefine_mm.visualization.panel import compose_panel
 
 
 def read_preview(path: str, height: int, bands, nearest: bool,
@@ -61,9 +65,15 @@ def main() -> None:
     label = None if args.label is None else read(args.label, [1], True)
     pred = (mask > 0) & (mask != MASK_NODATA)
     painted = overlay_changes(image_b, pred, label)
-    gap = np.full((args.height, args.gap, 3), 255, np.uint8)
-    panel = np.concatenate([image_a, gap, image_b, gap, painted], axis=1)
-    cv2.imwrite(args.out, panel[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    third = 'prediction vs label' if label is not None else 'changes'
+    panel = compose_panel([image_a, image_b, painted],
+                          ['date A', 'date B', third],
+                          change_legend(label is not None), args.height,
+                          args.gap)
+    if not cv2.imwrite(args.out, np.ascontiguousarray(panel[..., ::-1]),
+                       [cv2.IMWRITE_PNG_COMPRESSION, 9]):
+        sys.exit(f'error: cannot write {args.out} (does its folder exist? '
+                 'is the suffix an image type such as .png?)')
     print(f'wrote {args.out} ({panel.shape[1]}x{panel.shape[0]})')
 
 
