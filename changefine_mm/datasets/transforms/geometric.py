@@ -1,5 +1,4 @@
 """Geometric transforms: one random draw moves A, B and the label together."""
-import random
 from typing import Optional, Sequence, Tuple, Union
 
 import mmcv
@@ -181,6 +180,7 @@ class MultiImgRandomRotFlip(BaseTransform):
         rotate_prob (float): Probability of the free rotation.
         flip_prob (float): Probability of the rot90 + flip branch.
         degree (float | tuple[float, float]): Free rotation angle range.
+        pad_val (float): Image fill value of the free rotation.
         seg_pad_val (int): Label fill value of the free rotation.
     """
 
@@ -188,17 +188,23 @@ class MultiImgRandomRotFlip(BaseTransform):
                  rotate_prob: float = 0.5,
                  flip_prob: float = 0.5,
                  degree: Union[float, Sequence[float]] = (-20, 20),
+                 pad_val: float = 0,
                  seg_pad_val: int = 255) -> None:
         self.rotate_prob = rotate_prob
         self.flip_prob = flip_prob
         self.degree = _degree_range(degree)
+        self.pad_val = pad_val
         self.seg_pad_val = seg_pad_val
 
     def transform(self, results: dict) -> dict:
-        if random.random() < self.rotate_prob:
+        # numpy's generator, and the flip draw even after a rotation, in
+        # open-cd's order: a seeded run gives open-cd's augmentation.
+        rotate = np.random.rand() < self.rotate_prob
+        if rotate:
             angle = np.random.uniform(*self.degree)
-            _rotate_pair(results, angle, 0, self.seg_pad_val, None, False)
-        elif random.random() < self.flip_prob:
+            _rotate_pair(results, angle, self.pad_val, self.seg_pad_val,
+                         None, False)
+        if np.random.rand() < self.flip_prob and not rotate:
             turns = np.random.randint(0, 4)
             axis = np.random.randint(0, 2)
 
@@ -238,7 +244,12 @@ class MultiImgResize(BaseTransform):
             with ``keep_ratio`` the image is fitted inside it.
         scale_factor (float | tuple[float, float], optional): Used when
             ``scale`` is None.
-        keep_ratio (bool): Keep the aspect ratio.
+        keep_ratio (bool): Keep the aspect ratio: fit the image inside
+            ``scale`` (or inside the size ``scale_factor`` gives), as
+            mmcv's ``imrescale`` does.
+        clip_object_border (bool): open-cd's argument; change detection
+            has no boxes to clip, so it has no effect.
+        backend (str): 'cv2' or 'pillow' (mmcv's resize backends).
         interpolation (str): Image interpolation. Defaults to 'bilinear'.
     """
 
@@ -247,27 +258,37 @@ class MultiImgResize(BaseTransform):
                  scale_factor: Optional[Union[float, Tuple[float,
                                                            float]]] = None,
                  keep_ratio: bool = False,
+                 clip_object_border: bool = True,
+                 backend: str = 'cv2',
                  interpolation: str = 'bilinear') -> None:
         if (scale is None) == (scale_factor is None):
             raise ValueError('give exactly one of scale and scale_factor')
+        if backend not in ('cv2', 'pillow'):
+            raise ValueError(f"backend must be 'cv2' or 'pillow', got "
+                             f'{backend!r}')
         self.scale = (scale, scale) if isinstance(scale, int) else scale
         self.scale_factor = scale_factor
         self.keep_ratio = keep_ratio
+        self.clip_object_border = clip_object_border
+        self.backend = backend
         self.interpolation = interpolation
+
+    def _requested_scale(self, height: int, width: int) -> Tuple[int, int]:
+        """The (width, height) asked for by ``scale`` or ``scale_factor``."""
+        if self.scale is not None:
+            return tuple(self.scale)
+        factor = self.scale_factor
+        fx, fy = (factor, factor) if isinstance(factor,
+                                                (int, float)) else factor
+        return int(width * fx + 0.5), int(height * fy + 0.5)
 
     def _target_size(self, height: int, width: int) -> Tuple[int, int]:
         """Return the output (width, height)."""
-        if self.scale is None:
-            factor = self.scale_factor
-            fx, fy = (factor, factor) if isinstance(factor,
-                                                    (int, float)) else factor
-            if self.keep_ratio:
-                fy = fx
-            return int(width * fx + 0.5), int(height * fy + 0.5)
+        scale = self._requested_scale(height, width)
         if not self.keep_ratio:
-            return tuple(self.scale)
-        ratio = min(max(self.scale) / max(height, width),
-                    min(self.scale) / min(height, width))
+            return scale
+        ratio = min(max(scale) / max(height, width),
+                    min(scale) / min(height, width))
         return int(width * ratio + 0.5), int(height * ratio + 0.5)
 
     def transform(self, results: dict) -> dict:
@@ -275,8 +296,11 @@ class MultiImgResize(BaseTransform):
         size = self._target_size(height, width)
         _apply(results,
                lambda a: mmcv.imresize(a, size,
-                                       interpolation=self.interpolation),
-               lambda a: mmcv.imresize(a, size, interpolation='nearest'))
+                                       interpolation=self.interpolation,
+                                       backend=self.backend),
+               lambda a: mmcv.imresize(a, size, interpolation='nearest',
+                                       backend=self.backend))
+        results['scale'] = self._requested_scale(height, width)
         results['scale_factor'] = (size[0] / width, size[1] / height)
         results['keep_ratio'] = self.keep_ratio
         return results
@@ -286,35 +310,76 @@ class MultiImgResize(BaseTransform):
 class MultiImgPad(BaseTransform):
     """Pad both dates and the label at the bottom/right.
 
+    Pads to a fixed ``size``, to the next multiple of ``size_divisor``, or
+    to a square (then optionally to a multiple), as open-cd's
+    ``MultiImgPad``.
+
     Args:
-        size (tuple[int, int], optional): Fixed (height, width).
+        size (tuple[int, int], optional): Fixed (width, height), the order
+            of open-cd and mmcv.
         size_divisor (int, optional): Pad to a multiple of this.
-        pad_val (float): Image fill value.
-        seg_pad_val (int): Label fill value (ignored by default).
+        pad_to_square (bool): Pad to a square of the longer side first.
+        pad_val (float | dict): Image fill value, or open-cd's
+            ``dict(img=..., seg=...)`` with both fill values.
+        seg_pad_val (int): Label fill value (ignored by default) when
+            ``pad_val`` is a number.
+        padding_mode (str): 'constant', 'edge', 'reflect' or 'symmetric'
+            (the fill values only matter for 'constant').
     """
 
     def __init__(self,
                  size: Optional[Tuple[int, int]] = None,
                  size_divisor: Optional[int] = None,
-                 pad_val: float = 0,
-                 seg_pad_val: int = 255) -> None:
-        if (size is None) == (size_divisor is None):
-            raise ValueError('give exactly one of size and size_divisor')
+                 pad_to_square: bool = False,
+                 pad_val: Union[float, dict] = 0,
+                 seg_pad_val: int = 255,
+                 padding_mode: str = 'constant') -> None:
+        if pad_to_square and size is not None:
+            raise ValueError('pad_to_square cannot be combined with size')
+        if not pad_to_square and (size is None) == (size_divisor is None):
+            raise ValueError('give exactly one of size and size_divisor '
+                             '(or pad_to_square)')
+        if padding_mode not in ('constant', 'edge', 'reflect', 'symmetric'):
+            raise ValueError(f'unknown padding_mode {padding_mode!r}')
+        if isinstance(pad_val, dict):
+            pad_val, seg_pad_val = pad_val.get('img', 0), pad_val.get(
+                'seg', 255)
         self.size = size
         self.size_divisor = size_divisor
+        self.pad_to_square = pad_to_square
         self.pad_val = pad_val
         self.seg_pad_val = seg_pad_val
+        self.padding_mode = padding_mode
+
+    def _shape(self, height: int, width: int) -> Tuple[int, int]:
+        """The padded (height, width)."""
+        if self.size is not None:
+            return self.size[1], self.size[0]
+        if self.pad_to_square:
+            height = width = max(height, width)
+        if self.size_divisor is not None:
+            div = self.size_divisor
+            height, width = -(-height // div) * div, -(-width // div) * div
+        return height, width
 
     def transform(self, results: dict) -> dict:
-        height, width = results['img'][0].shape[:2]
-        if self.size is not None:
-            shape = tuple(self.size)
-        else:
-            div = self.size_divisor
-            shape = (-(-height // div) * div, -(-width // div) * div)
+        shape = self._shape(*results['img'][0].shape[:2])
         _apply(results,
-               lambda a: mmcv.impad(a, shape=shape, pad_val=self.pad_val),
                lambda a: mmcv.impad(a, shape=shape,
-                                    pad_val=self.seg_pad_val))
+                                    pad_val=_per_channel(self.pad_val, a),
+                                    padding_mode=self.padding_mode),
+               lambda a: mmcv.impad(a, shape=shape,
+                                    pad_val=self.seg_pad_val,
+                                    padding_mode=self.padding_mode))
         results['pad_shape'] = shape
+        results['pad_fixed_size'] = self.size
+        results['pad_size_divisor'] = self.size_divisor
         return results
+
+
+def _per_channel(value, image: np.ndarray):
+    """A fill value for every channel: OpenCV fills only the first channel
+    with a plain number and the others with 0."""
+    if isinstance(value, (int, float)) and image.ndim == 3:
+        return tuple(value for _ in range(image.shape[2]))
+    return value

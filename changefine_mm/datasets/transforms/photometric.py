@@ -29,13 +29,19 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
             scale range; None for no saturation change.
         hue_delta (int): HSV hue shift range (+/-, OpenCV's 0..180 hue);
             0 for no hue change.
+        consistent_contrast_mode (bool): Draw once per pair whether
+            contrast comes first or last (open-cd's argument). open-cd
+            redraws per date when its shared draw is "last", so it is
+            consistent only half of the time; here it always is.
     """
 
     def __init__(self,
                  brightness_delta: int = 32,
                  contrast_range: Sequence[float] = (0.5, 1.5),
                  saturation_range: Optional[Sequence[float]] = (0.5, 1.5),
-                 hue_delta: int = 18) -> None:
+                 hue_delta: int = 18,
+                 consistent_contrast_mode: bool = False) -> None:
+        self.consistent_contrast_mode = consistent_contrast_mode
         self.brightness_delta = brightness_delta
         self.contrast_range: Tuple[float, float] = tuple(contrast_range)
         self.saturation_range = None if saturation_range is None else \
@@ -47,13 +53,15 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
         out = np.clip(img.astype(np.float32) * alpha + beta, 0, 255)
         return out if img.dtype == np.float32 else out.astype(np.uint8)
 
-    def _distort(self, img: np.ndarray) -> np.ndarray:
+    def _distort(self, img: np.ndarray,
+                 contrast_first: Optional[int] = None) -> np.ndarray:
         if np.random.randint(2):
             img = self._affine(
                 img, 1.,
                 np.random.uniform(-self.brightness_delta,
                                   self.brightness_delta))
-        contrast_first = np.random.randint(2)
+        if contrast_first is None:
+            contrast_first = np.random.randint(2)
         if contrast_first and np.random.randint(2):
             img = self._affine(img, np.random.uniform(*self.contrast_range),
                                0)
@@ -90,14 +98,16 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         self._check(results)
+        shared = np.random.randint(2) if \
+            self.consistent_contrast_mode else None
         if results.get('img_scaled'):
             results['img'] = [
-                self._distort(img.astype(np.float32))
+                self._distort(img.astype(np.float32), shared)
                 for img in results['img']
             ]
             return results
         results['img'] = [
-            self._distort(np.clip(img, 0, 255).astype(np.uint8))
+            self._distort(np.clip(img, 0, 255).astype(np.uint8), shared)
             for img in results['img']
         ]
         return results
