@@ -5,9 +5,11 @@ from .fc_siam import FC_EF, FC_Siam_conc, FC_Siam_diff
 from .ia_resnet import IA_ResNet, IA_ResNetV1c, IA_ResNetV1d
 from .sam_clip_backbone import SAMCLIPBackbone
 from .snunet import SNUNet_ECAM
+from .tinycd import TinyCD
+from .tinynet import TinyNet
 
 __all__ = [
     'CGNet', 'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF',
     'FC_Siam_conc', 'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c',
-    'IA_ResNetV1d', 'SAMCLIPBackbone', 'SNUNet_ECAM'
+    'IA_ResNetV1d', 'SAMCLIPBackbone', 'SNUNet_ECAM', 'TinyCD', 'TinyNet'
 ]

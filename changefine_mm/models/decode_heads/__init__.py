@@ -3,8 +3,9 @@ from .changer_head import Changer
 from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
 from .text_conditioned_decode_head import TextConditionedDecodeHead
+from .tiny_head import TinyHead
 
 __all__ = [
     'BITHead', 'Changer', 'DSIdentityHead', 'IdentityHead',
-    'PromptChangeDecoder', 'TextConditionedDecodeHead'
+    'PromptChangeDecoder', 'TextConditionedDecodeHead', 'TinyHead'
 ]
