@@ -2,8 +2,9 @@
 
 Importing the package first puts the ``mmcv.ops`` stand-in in place (only
 when mmcv's compiled ops are missing), because mmseg imports ``mmcv.ops``
-at import time, and routes mmengine's loading of local checkpoint files
-through the safe loading rules of :mod:`changefine_mm.utils.checkpoint`.
+at import time, and routes mmengine's loading and writing of local
+checkpoint files through the safe loading and atomic writing rules of
+:mod:`changefine_mm.utils.checkpoint`.
 Registered modules are imported lazily by mmengine through the registry
 ``locations`` when the ``changefine_mm`` scope is used; call
 :func:`register_all_modules` to import them eagerly.
@@ -12,10 +13,12 @@ from .utils.mmcv_ops_standin import install_mmcv_ops_standin
 
 install_mmcv_ops_standin()
 
-from .utils.checkpoint import register_safe_local_loader  # noqa: E402
+from .utils.checkpoint import (register_atomic_local_writer,  # noqa: E402
+                               register_safe_local_loader)
 from .version import __version__  # noqa: E402
 
 register_safe_local_loader()
+register_atomic_local_writer()
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:

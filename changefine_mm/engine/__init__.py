@@ -1,5 +1,9 @@
+from .exact_resume_hook import ExactResumeHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .trainable_optim_wrapper_constructor import \
     TrainableOptimWrapperConstructor
 
-__all__ = ['SafeCheckpointHook', 'TrainableOptimWrapperConstructor']
+__all__ = [
+    'ExactResumeHook', 'SafeCheckpointHook',
+    'TrainableOptimWrapperConstructor'
+]

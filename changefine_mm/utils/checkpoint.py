@@ -15,6 +15,11 @@ Rules (documented in ``docs/checkpoints.md``):
    ``trust=True`` in Python.
 3. A truncated or non-PyTorch file gives a :class:`CheckpointError` naming
    the file, never a bare ``zipfile``/``pickle`` traceback.
+4. Local files written through mmengine's file backend (checkpoints, and
+   the configs and results it dumps) are written to a hidden temporary
+   name in the same folder and renamed when complete
+   (:func:`register_atomic_local_writer`), so a process killed while
+   writing never leaves a truncated file under the real name.
 
 :func:`register_safe_local_loader` makes mmengine's ``CheckpointLoader`` use
 these rules for local paths, so the Runner's ``load_from``/``resume`` and
@@ -126,6 +131,57 @@ def register_safe_local_loader() -> None:
 
     CheckpointLoader.register_scheme(prefixes='', loader=load_local,
                                      force=True)
+
+
+PARTIAL_MARK = '.partial-'
+
+
+def partial_name(filepath: str) -> str:
+    """The temporary name a file is written under before its rename.
+
+    Args:
+        filepath (str): The final path.
+
+    Returns:
+        str: A hidden file in the same folder, unique to this process.
+    """
+    folder, name = osp.split(osp.abspath(filepath))
+    return osp.join(folder, f'.{name}{PARTIAL_MARK}{os.getpid()}')
+
+
+def write_atomically(data: bytes, filepath: str) -> None:
+    """Write ``data`` to ``filepath`` so that the file is either absent,
+    the previous version, or complete.
+
+    Args:
+        data (bytes): The content.
+        filepath (str): Destination (its folder is created if needed).
+    """
+    filepath = str(filepath)
+    os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
+    partial = partial_name(filepath)
+    with open(partial, 'wb') as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, filepath)
+
+
+def register_atomic_local_writer() -> None:
+    """Make mmengine write local files through :func:`write_atomically`
+    (``put`` and ``put_text`` of its local file backend)."""
+    from mmengine.fileio import LocalBackend, register_backend
+
+    class AtomicLocalBackend(LocalBackend):
+        """mmengine's local backend with atomic writes."""
+
+        def put(self, obj: bytes, filepath) -> None:
+            write_atomically(obj, filepath)
+
+        def put_text(self, obj: str, filepath, encoding='utf-8') -> None:
+            write_atomically(obj.encode(encoding), filepath)
+
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
 
 
 def to_plain_data(obj: Any) -> Any:

@@ -10,7 +10,9 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
-# Stores the run's checkpoints so that --resume loads them with
-# weights_only=True (see docs/checkpoints.md).
-custom_hooks = [dict(type='SafeCheckpointHook')]
+# SafeCheckpointHook: --resume loads the run's checkpoints with
+# weights_only=True. ExactResumeHook: a killed and resumed run repeats the
+# uninterrupted one (same data, augmentation and dropout draws). See
+# docs/checkpoints.md.
+custom_hooks = [dict(type='SafeCheckpointHook'), dict(type='ExactResumeHook')]
 tta_model = dict(type='mmseg.SegTTAModel')
