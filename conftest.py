@@ -216,3 +216,27 @@ def realcd_path(*parts: str) -> str:
 
 os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+
+def tree_state(root: str, skip: str = '') -> dict:
+    """(size, mtime_ns) of every file under ``root``, to show that a run
+    changed no file outside its output folder.
+
+    Args:
+        root (str): Folder to list.
+        skip (str): A folder under ``root`` whose files are not listed
+            (the output folder).
+
+    Returns:
+        dict[str, tuple[int, int]]: Relative path -> (size, mtime_ns).
+    """
+    skip = osp.abspath(skip) if skip else ''
+    state = {}
+    for folder, _, files in os.walk(root):
+        if skip and (osp.abspath(folder) + os.sep).startswith(skip + os.sep):
+            continue
+        for name in files:
+            path = osp.join(folder, name)
+            info = os.stat(path)
+            state[osp.relpath(path, root)] = (info.st_size, info.st_mtime_ns)
+    return state

@@ -1,12 +1,17 @@
 """CDDataset: bi-temporal change-detection pairs from folders or list files."""
 import json
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import get_local_path, list_dir_or_file
+from mmengine.logging import print_log
 
 from changefine_mm.registry import DATASETS
+from changefine_mm.utils.pair_names import relative_names
+from .pair_checks import BAD_PAIR_ACTIONS, check_pairs, problems_report
+from .transforms.label_rules import LabelValueError, normalize_value_map
 
 _PREFIX_KEYS = ('img_path_from', 'img_path_to', 'seg_map_path')
 # Side files of rasters (ENVI headers, GDAL metadata), never images.
@@ -42,7 +47,19 @@ class CDDataset(BaseDataset):
     and any other value is an error naming the file unless ``value_map``
     maps it (for example ``value_map={255: 255}`` to ignore 255 in a 0/1
     dataset). ``format_seg_map='to_binary'`` instead thresholds at 128, as
-    open-cd does, which suits lossy (JPEG) label files.
+    open-cd does, which suits lossy (JPEG) label files, and refuses files
+    whose values look like class indices or grades (xBD's 0..4).
+
+    Before the first iteration (in ``full_init``, so ``lazy_init=True``
+    delays it too) every pair's headers are checked: files readable, one
+    size for A, B and the label, the same bands and dtype for A and B, and
+    with ``check_labels=True`` the label values. All problems are reported
+    in one error, or with ``on_bad_pair='skip'`` the bad pairs are left
+    out and listed in a warning.
+
+    Each pair is named by the path of its A image relative to the A folder
+    (``pair_name``, e.g. ``s1/x.png``), which test outputs and per-image
+    scores use, so nested folders never share a name.
 
     Args:
         ann_file (str): List file; empty to scan folders. Defaults to ''.
@@ -55,7 +72,9 @@ class CDDataset(BaseDataset):
         format_seg_map (str, optional): None for the strict rule,
             'to_binary' for thresholding at 128.
         value_map (dict, optional): Raw label value -> class index (or
-            ``ignore_index``), applied before the encoding rule.
+            ``ignore_index``), applied before the encoding rule. String
+            keys and values (``--cfg-options ...value_map.2=1``) are read
+            as integers.
         ignore_index (int): Label value ignored by losses and metrics.
         with_label (bool): Whether label files are required. Set to False
             to run inference on pairs without ground truth.
@@ -66,6 +85,11 @@ class CDDataset(BaseDataset):
             dataset (``OPENCD_FORMAT_SEG_MAP``).
         reduce_zero_label (bool): mmseg's 0 -> ignore, v -> v - 1 on the
             raw label values (open-cd's argument).
+        check_pairs (bool): Check every pair's headers at start.
+        check_labels (bool): Also decode every label at start and check
+            its values against the label rule.
+        on_bad_pair (str): 'error' (stop, listing every bad pair) or
+            'skip' (leave bad pairs out with a warning listing them).
         backend_args (dict, optional): mmengine file backend arguments.
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments.
     """
@@ -88,11 +112,17 @@ class CDDataset(BaseDataset):
                  opencd_compat: bool = False,
                  reduce_zero_label: bool = False,
                  data_prefix: Optional[dict] = None,
+                 check_pairs: bool = True,
+                 check_labels: bool = False,
+                 on_bad_pair: str = 'error',
                  backend_args: Optional[dict] = None,
                  **kwargs) -> None:
         if format_seg_map not in (None, 'to_binary'):
             raise ValueError("format_seg_map must be None or 'to_binary', "
                              f'got {format_seg_map!r}')
+        if on_bad_pair not in BAD_PAIR_ACTIONS:
+            raise ValueError(f'on_bad_pair must be one of {BAD_PAIR_ACTIONS}'
+                             f', got {on_bad_pair!r}')
         if opencd_compat and format_seg_map is None:
             format_seg_map = self.OPENCD_FORMAT_SEG_MAP
         self.opencd_compat = opencd_compat
@@ -100,8 +130,11 @@ class CDDataset(BaseDataset):
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
         self.format_seg_map = format_seg_map
-        self.value_map = dict(value_map or {})
         self.ignore_index = ignore_index
+        self.value_map = self._checked_value_map(value_map)
+        self.check_pairs = check_pairs
+        self.check_labels = check_labels
+        self.on_bad_pair = on_bad_pair
         self.with_label = with_label
         self.backend_args = backend_args
         data_prefix = dict(data_prefix or {})
@@ -110,6 +143,19 @@ class CDDataset(BaseDataset):
                 zip(_PREFIX_KEYS,
                     (osp.join(split, name) for name in self.FOLDER_NAMES)))
         super().__init__(ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def _checked_value_map(self, value_map) -> Dict[int, int]:
+        value_map = normalize_value_map(value_map)
+        allowed = set(range(len(self.METAINFO['classes']))) | {
+            self.ignore_index
+        }
+        wrong = {k: v for k, v in value_map.items() if v not in allowed}
+        if wrong:
+            raise LabelValueError(
+                f'value_map={value_map} maps {wrong} to values that are '
+                f'neither a class index ({self.METAINFO["classes"]}) nor '
+                f'ignore_index ({self.ignore_index})')
+        return value_map
 
     # ------------------------------------------------------------ listing
     def load_data_list(self) -> List[dict]:
@@ -129,12 +175,18 @@ class CDDataset(BaseDataset):
                 f'no image pairs found in {source!r}: check data_root, '
                 'data_prefix/ann_file and img_suffix '
                 f'({self.img_suffix!r})')
-        return [self._data_info(*triplet) for triplet in triplets]
+        names = relative_names([t[0] for t in triplets],
+                               self.data_prefix.get('img_path_from', ''))
+        return [
+            self._data_info(*triplet, name)
+            for triplet, name in zip(triplets, names)
+        ]
 
     def _data_info(self, path_from: str, path_to: str,
-                   seg_path: Optional[str]) -> dict:
+                   seg_path: Optional[str], name: str) -> dict:
         return dict(
             img_path=[path_from, path_to],
+            pair_name=name,
             seg_map_path=seg_path,
             format_seg_map=self.format_seg_map,
             value_map=self.value_map,
@@ -270,6 +322,36 @@ class CDDataset(BaseDataset):
         if osp.isabs(path) or not self.data_root:
             return path
         return osp.join(self.data_root, path)
+
+    # ----------------------------------------------------------- checking
+    def filter_data(self) -> List[dict]:
+        """Check every pair (``check_pairs``), then drop or report bad ones.
+
+        Returns:
+            list[dict]: The pairs to use.
+        """
+        data_list = super().filter_data()
+        if not self.check_pairs:
+            return data_list
+        problems = check_pairs(data_list, self.check_labels,
+                               self.backend_args)
+        if not problems.by_index:
+            return data_list
+        settings = dict(value_map=self.value_map,
+                        ignore_index=self.ignore_index,
+                        format_seg_map=self.format_seg_map)
+        if self.on_bad_pair == 'error' or len(problems.by_index) == len(
+                data_list):
+            left = '' if self.on_bad_pair == 'error' else \
+                "(on_bad_pair='skip': no pair is left) "
+            raise DatasetLayoutError(
+                f'{type(self).__name__}: {left}' +
+                problems_report(data_list, problems, settings))
+        print_log(f'{type(self).__name__}: ' + problems_report(
+            data_list, problems, settings, skipping=True),
+                  logger='current', level=logging.WARNING)
+        return [info for i, info in enumerate(data_list)
+                if i not in problems.by_index]
 
     @staticmethod
     def _check_exist(triplets: List[tuple], source: str) -> None:

@@ -11,6 +11,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from changefine_mm.registry import METRICS
+from changefine_mm.utils.pair_names import sample_pair_name
 
 
 def confusion_matrix(pred: torch.Tensor, label: torch.Tensor,
@@ -46,8 +47,8 @@ def change_scores(matrix: np.ndarray, changed_class: int = 1) -> Dict[str,
         changed_class (int): Index of the 'changed' class.
 
     Returns:
-        dict: Precision, Recall, F1, IoU (changed class), OA, Kappa, mIoU,
-        all in percent.
+        dict: Precision, Recall, F1, IoU (changed class), OA, Kappa and
+        the class means of :func:`mean_class_scores`, all in percent.
     """
     matrix = matrix.astype(np.float64)
     total = matrix.sum()
@@ -58,20 +59,50 @@ def change_scores(matrix: np.ndarray, changed_class: int = 1) -> Dict[str,
     recall = _ratio(tp, tp + fn)
     agreement = _ratio(np.trace(matrix), total)
     chance = _ratio((matrix.sum(0) * matrix.sum(1)).sum(), total**2)
-    ious = [
-        _ratio(matrix[c, c],
-               matrix[c, :].sum() + matrix[:, c].sum() - matrix[c, c])
-        for c in range(len(matrix))
-    ]
     scores = dict(
         Precision=precision,
         Recall=recall,
         F1=_ratio(2 * precision * recall, precision + recall),
         IoU=_ratio(tp, tp + fp + fn),
         OA=agreement,
-        Kappa=_ratio(agreement - chance, 1 - chance),
-        mIoU=float(np.mean(ious)))
-    return {key: 100.0 * value for key, value in scores.items()}
+        Kappa=_ratio(agreement - chance, 1 - chance))
+    scores = {key: 100.0 * value for key, value in scores.items()}
+    scores.update(mean_class_scores(matrix))
+    return scores
+
+
+def mean_class_scores(matrix: np.ndarray) -> Dict[str, float]:
+    """mmseg ``IoUMetric``'s summary (what open-cd reports), unrounded.
+
+    open-cd evaluates with ``mmseg.IoUMetric(iou_metrics=['mFscore',
+    'mIoU'])``: per-class IoU, accuracy (= recall), precision and F-score
+    (beta 1), each averaged over the classes where it is defined (a class
+    absent from labels and predictions has no IoU and does not count),
+    plus the pixel accuracy ``aAcc``. mmseg rounds to two decimals; these
+    are not rounded. A mean with no defined class is 0.
+
+    Args:
+        matrix (np.ndarray): (C, C) confusion matrix, rows = label.
+
+    Returns:
+        dict: aAcc, mIoU, mAcc, mFscore, mPrecision, mRecall in percent.
+    """
+    matrix = matrix.astype(np.float64)
+    intersect = np.diag(matrix)
+    area_label = matrix.sum(1)
+    area_pred = matrix.sum(0)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        iou = intersect / (area_label + area_pred - intersect)
+        recall = intersect / area_label
+        precision = intersect / area_pred
+        fscore = 2 * precision * recall / (precision + recall)
+    means = dict(mIoU=iou, mAcc=recall, mFscore=fscore,
+                 mPrecision=precision, mRecall=recall)
+    scores = dict(aAcc=100.0 * _ratio(intersect.sum(), area_label.sum()))
+    for key, values in means.items():
+        defined = values[~np.isnan(values)]
+        scores[key] = 100.0 * float(defined.mean()) if defined.size else 0.
+    return scores
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -87,13 +118,18 @@ class ChangeMetric(BaseMetric):
     distributed evaluation mmengine gathers the per-image matrices from all
     ranks before :meth:`compute_metrics`, so the result equals a
     single-process run. Scores are percentages of the changed class
-    (``IoU``, ``F1``, ...), plus ``mIoU`` over both classes.
+    (``IoU``, ``F1``, ...), plus open-cd's (mmseg ``IoUMetric``'s) class
+    means ``aAcc``, ``mIoU``, ``mAcc``, ``mFscore``, ``mPrecision`` and
+    ``mRecall`` (see :func:`mean_class_scores`), so that numbers compare
+    with open-cd's logs and ``save_best='mIoU'`` or ``'mFscore'`` work.
 
     Args:
         changed_class (int): Index of the 'changed' class. Defaults to 1.
         ignore_index (int): Label value excluded. Defaults to 255.
         per_image_csv (str, optional): Write one CSV row of scores per
-            image here (rank 0), e.g. to find the worst tiles.
+            image here (rank 0), e.g. to find the worst tiles. Rows are
+            named by the pair's path relative to its A folder
+            (``s1/x.png``).
         collect_device (str): 'cpu' or 'gpu' for gathering results.
         prefix (str, optional): Prefix of the metric names.
     """
@@ -121,10 +157,8 @@ class ChangeMetric(BaseMetric):
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze()
             label = sample['gt_sem_seg']['data'].squeeze().to(pred.device)
-            name = sample.get('img_path')
-            name = name[0] if isinstance(name, (list, tuple)) else name
             self.results.append(
-                (osp.basename(name) if name else str(len(self.results)),
+                (sample_pair_name(sample) or str(len(self.results)),
                  confusion_matrix(pred, label, num_classes,
                                   self.ignore_index)))
 

@@ -177,15 +177,19 @@ def test_size_mismatch_names_both_files(tmp_path):
     write_pair(str(tmp_path), 's')
     cv2.imwrite(osp.join(str(tmp_path), 'B', 's.png'),
                 np.zeros((9, 8, 3), np.uint8))
+    # The loader's own check (the dataset's start check is tested in
+    # test_pair_checks.py).
     with pytest.raises(ImagePairError, match=r'A/s\.png is 8x8.*B/s\.png is '
                        r'8x9'):
-        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX))
+        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX,
+                       check_pairs=False))
 
 
 def test_label_size_mismatch(tmp_path):
     write_pair(str(tmp_path), 'l', label=np.zeros((4, 4), np.uint8))
     with pytest.raises(ImagePairError, match=r'label.*l\.png is 4x4'):
-        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX))
+        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX,
+                       check_pairs=False))
 
 
 def test_unmatched_names_are_listed(tmp_path):
@@ -205,7 +209,8 @@ def test_corrupt_image_names_the_file(tmp_path):
     write_pair(str(tmp_path), 'broken')
     (tmp_path / 'A' / 'broken.png').write_bytes(b'not a png at all')
     with pytest.raises(OSError, match=r'broken\.png.*corrupt'):
-        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX))
+        load(CDDataset(data_root=str(tmp_path), data_prefix=PREFIX,
+                       check_pairs=False))
 
 
 def test_empty_and_mistyped_folders(tmp_path):

@@ -20,11 +20,12 @@ class MultiImgPackSegInputs(BaseTransform):
 
     Args:
         meta_keys (sequence[str]): Keys copied into the sample's metainfo
-            when present.
+            when present (``pair_name`` names the pair in test outputs).
     """
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_path', 'seg_map_path',
+                                             'pair_name',
                                              'ori_shape', 'img_shape',
                                              'pad_shape', 'scale_factor',
                                              'flip', 'flip_direction',
