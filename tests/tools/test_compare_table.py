@@ -53,7 +53,8 @@ test_dataloader = dict(
     return str(config), str(checkpoint)
 
 
-def test_table_holds_the_scores_of_each_entry(synthetic_cd_root, tmp_path):
+def test_table_holds_the_scores_of_each_entry(synthetic_cd_root, tmp_path,
+                                              capfd):
     labels = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in sorted(
         glob.glob(osp.join(synthetic_cd_root, 'test', 'label', '*.png')))]
     changed = 100 * np.mean(np.concatenate(labels) > 127)
@@ -66,6 +67,11 @@ def test_table_holds_the_scores_of_each_entry(synthetic_cd_root, tmp_path):
         '--work-dir', str(tmp_path / 'work'), '--out', str(out)
     ])
     assert out.read_text() == table + '\n'
+    printed = capfd.readouterr()
+    # the table and one line per entry, not the runners' logs
+    assert printed.out.rstrip().endswith(table)
+    lines = (printed.out + printed.err).strip().splitlines()
+    assert len(lines) <= 12, lines
     header, rule, *rows = table.splitlines()
     assert header.split('|')[2:7] == [
         ' Precision (%) ', ' Recall (%) ', ' F1 (%) ', ' IoU (%) ', ' OA (%) '

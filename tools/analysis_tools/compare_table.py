@@ -48,6 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='also write the table to this file')
     parser.add_argument('--digits', type=int, default=2,
                         help='decimals of the percentages')
+    parser.add_argument('--verbose', action='store_true',
+                        help='print the runners\' full logs (config, '
+                        'environment, iterations) instead of one line per '
+                        'entry')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow checkpoints that need full unpickling (only for files '
@@ -64,7 +68,8 @@ def _folder_name(name: str) -> str:
 
 
 def load_entry_config(config: str, checkpoint: str, work_dir: str,
-                      cfg_options: Optional[dict]) -> Config:
+                      cfg_options: Optional[dict],
+                      verbose: bool = False) -> Config:
     """Read a config and prepare it for testing one checkpoint.
 
     Args:
@@ -72,6 +77,9 @@ def load_entry_config(config: str, checkpoint: str, work_dir: str,
         checkpoint (str): Checkpoint file to test.
         work_dir (str): Folder for this entry's logs.
         cfg_options (dict, optional): Overrides applied to the config.
+        verbose (bool): Keep the runner's INFO log (config dump,
+            environment, iterations and mmengine's deprecation warnings);
+            otherwise only errors.
 
     Returns:
         Config: The config, ready for ``Runner.from_cfg``.
@@ -84,6 +92,8 @@ def load_entry_config(config: str, checkpoint: str, work_dir: str,
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
     cfg.launcher = 'none'
+    if not verbose:
+        cfg.log_level = 'ERROR'
     # Several runners live in this process; mmengine shares loggers and
     # visualizers by name, so each entry gets a name of its own.
     cfg.experiment_name = (f'compare_{osp.basename(work_dir)}_'
@@ -157,11 +167,13 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                 load_entry_config(
                     config, checkpoint,
                     osp.join(args.work_dir, _folder_name(name)),
-                    args.cfg_options))
+                    args.cfg_options, args.verbose))
                for name, config, checkpoint in args.entry]
     _warn_if_data_differ(configs)
     rows = []
-    for name, cfg in configs:
+    for index, (name, cfg) in enumerate(configs, 1):
+        print(f'[{index}/{len(configs)}] testing {name} ({cfg.load_from})',
+              file=sys.stderr, flush=True)
         metrics = Runner.from_cfg(cfg).test()
         rows.append((name, pick_scores(name, metrics)))
     table = format_table(rows, args.digits)
