@@ -27,6 +27,9 @@ MIRRORS = {
     'cgnet/cgnet_256x256_40k_levircd.py': 'cgnet',
     'tinycd/tinycd_256x256_40k_levircd.py': 'tinycd',
     'tinycd_v2/tinycd_v2_s_256x256_40k_levircd.py': 'tinycd_v2_s',
+    'stanet/stanet_base_256x256_40k_levircd.py': 'stanet_base',
+    'stanet/stanet_bam_256x256_40k_levircd.py': 'stanet_bam',
+    'stanet/stanet_pam_256x256_40k_levircd.py': 'stanet_pam',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',
@@ -41,6 +44,8 @@ def normalised(cfg) -> dict:
         for key, value in cfg.items():
             if key == 'pretrained' and value in (None, False):
                 continue
+            if key == 'distance_threshold':
+                continue  # the references calibrate it to their weights
             out[key] = 'BN' if value == 'SyncBN' else normalised(value)
         return out
     if isinstance(cfg, (list, tuple)):

@@ -2,10 +2,12 @@ from .bit_head import BITHead
 from .changer_head import Changer
 from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
+from .sta_head import STAHead
 from .text_conditioned_decode_head import TextConditionedDecodeHead
 from .tiny_head import TinyHead
 
 __all__ = [
     'BITHead', 'Changer', 'DSIdentityHead', 'IdentityHead',
-    'PromptChangeDecoder', 'TextConditionedDecodeHead', 'TinyHead'
+    'PromptChangeDecoder', 'STAHead', 'TextConditionedDecodeHead',
+    'TinyHead'
 ]

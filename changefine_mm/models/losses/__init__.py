@@ -1,5 +1,8 @@
+from .bcl_loss import BCLLoss
 from .changefine_loss import ChangeFineLoss
 from .focal_dice import FocalDiceLoss
 from .hard_sample_contrast_loss import HardSampleContrastLoss
 
-__all__ = ['ChangeFineLoss', 'FocalDiceLoss', 'HardSampleContrastLoss']
+__all__ = [
+    'BCLLoss', 'ChangeFineLoss', 'FocalDiceLoss', 'HardSampleContrastLoss'
+]

@@ -55,6 +55,8 @@ FAMILIES = {
                     dict()),
     'stanet_pam': ('configs/stanet/stanet_pam_256x256_40k_levircd.py',
                    dict(pretrained=None)),
+    'stanet_base': ('configs/stanet/stanet_base_256x256_40k_levircd.py',
+                    dict(pretrained=None)),
     'stanet_bam': ('configs/stanet/stanet_bam_256x256_40k_levircd.py',
                    dict(pretrained=None)),
     'ifn': ('configs/ifn/ifn_256x256_40k_levircd.py', dict()),
@@ -136,7 +138,22 @@ def reference_batch():
     return dict(inputs=[packed], data_samples=[sample])
 
 
-def margin(model, seg_logits: torch.Tensor) -> float:
+def widest_gap(values: torch.Tensor) -> float:
+    """Middle of the widest gap between sorted values in their 35-65 %
+    quantile band: a threshold that splits them about evenly and that
+    no value is close to."""
+    values = values.flatten().sort().values
+    low, high = int(0.35 * values.numel()), int(0.65 * values.numel())
+    band = values[low:high + 1]
+    index = int((band[1:] - band[:-1]).argmax())
+    return float((band[index] + band[index + 1]) / 2)
+
+
+def margin(model, head_logits: torch.Tensor,
+           seg_logits: torch.Tensor) -> float:
+    if hasattr(model.decode_head, 'distance_threshold'):
+        threshold = model.decode_head.distance_threshold
+        return float((head_logits - threshold).abs().min())
     if seg_logits.size(0) > 1:
         top2 = seg_logits.topk(2, dim=0).values
         return float((top2[0] - top2[1]).min())
@@ -167,13 +184,19 @@ def make(root: str, family: str, commit: str) -> None:
         data = model.data_preprocessor(batch, False)
         head_logits = model(data['inputs'], data['data_samples'],
                             mode='tensor')
+        if hasattr(model.decode_head, 'distance_threshold'):
+            # STANet thresholds feature distances, whose scale the random
+            # weights set: split this pair's distances about evenly.
+            threshold = widest_gap(head_logits)
+            model.decode_head.distance_threshold = threshold
+            cfg.model.decode_head.distance_threshold = threshold
         result = model.test_step(batch)[0]
     ref = dict(packed_inputs_uint8=batch['inputs'][0],
                head_logits=head_logits,
                seg_logits=result.seg_logits.data,
                pred_sem_seg=result.pred_sem_seg.data,
-               min_margin=torch.tensor(margin(model,
-                                              result.seg_logits.data)))
+               min_margin=torch.tensor(
+                   margin(model, head_logits, result.seg_logits.data)))
     torch.save(ref, osp.join(out, 'reference_io.pt'))
     cfg.dump(osp.join(out, 'config.py'))
     with open(osp.join(out, 'state_dict_spec.json'), 'w') as f:
