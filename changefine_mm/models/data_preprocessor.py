@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional, Sequence
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
 from changefine_mm.registry import MODELS
+from changefine_mm.utils.pixel_scaling import load_stats, stats_values
 
 
 @MODELS.register_module()
@@ -12,15 +13,21 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
     """mmseg's ``SegDataPreProcessor`` for 6-channel (A + B) inputs.
 
     The inputs are A's channels followed by B's. ``bgr_to_rgb`` reverses
-    the channel order of *each* date (``[2, 1, 0, 5, 4, 3]``); mean and std
-    take 6 values (3 values are repeated for both dates). Normalisation,
+    the channel order of *each* date (``[2, 1, 0, 5, 4, 3]``; only for
+    3-band dates). Mean and std hold one value per band of a date
+    (repeated for date B) or one per band of both dates (A's, then B's):
+    3 values are always per date, other counts are matched against the
+    input channels at the first batch. ``stats_file`` reads them instead
+    from ``tools/analysis_tools/dataset_stats.py``'s file (raw values: use
+    it with the loader's ``scale=dict(type='raw')``). Normalisation,
     padding to ``size``/``size_divisor`` and the ``test_cfg`` padding are
     mmseg's, which also records ``img_shape``, ``pad_shape`` and
     ``padding_size`` in each sample's metainfo.
 
     Args:
-        mean (sequence[float], optional): 6 (or 3) channel means.
-        std (sequence[float], optional): 6 (or 3) channel stds.
+        mean (sequence[float], optional): N (one date) or 2N channel
+            means.
+        std (sequence[float], optional): N or 2N channel stds.
         size (tuple, optional): Fixed padded size in training.
         size_divisor (int, optional): Pad to a multiple of this.
         pad_val (float): Image padding value.
@@ -29,6 +36,10 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
         rgb_to_bgr (bool): Same operation, the other way round.
         batch_augments (list[dict], optional): Batch augmentations.
         test_cfg (dict, optional): ``size``/``size_divisor`` for testing.
+        stats_file (str, optional): Statistics JSON giving mean and std.
+        stats_bands (sequence[int], optional): File bands (1-based) of the
+            input, in input order, to look up in ``stats_file``; defaults
+            to every band of the file.
     """
 
     def __init__(self,
@@ -41,7 +52,14 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
                  bgr_to_rgb: bool = False,
                  rgb_to_bgr: bool = False,
                  batch_augments: Optional[list] = None,
-                 test_cfg: Optional[dict] = None) -> None:
+                 test_cfg: Optional[dict] = None,
+                 stats_file: Optional[str] = None,
+                 stats_bands: Optional[Sequence[int]] = None) -> None:
+        if stats_file is not None:
+            if mean is not None or std is not None:
+                raise ValueError('give either mean/std or stats_file, not '
+                                 'both')
+            mean, std = _file_mean_std(stats_file, stats_bands)
         if mean is not None and len(mean) == 3:
             mean = list(mean) * 2
         if std is not None and len(std) == 3:
@@ -72,17 +90,40 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
             dict: ``inputs`` (B, 6, H', W') float tensor and the samples.
         """
         data = self.cast_data(data)
+        if self._enable_normalize:
+            self._match_dates(data['inputs'][0].size(0))
         if self.swap_channel_order:
             data['inputs'] = [
                 self._reverse_each_date(x) for x in data['inputs']
             ]
         return super().forward(data, training)
 
+    def _match_dates(self, channels: int) -> None:
+        """Repeat one date's mean/std for date B on the first batch."""
+        if self.mean.size(0) == channels:
+            return
+        if 2 * self.mean.size(0) != channels:
+            raise ValueError(
+                f'the data preprocessor has {self.mean.size(0)} means/stds '
+                f'but the inputs have {channels} channels (two dates of '
+                f'{channels // 2}): give one value per band of a date')
+        self.mean = self.mean.repeat(2, 1, 1)
+        self.std = self.std.repeat(2, 1, 1)
+
     @staticmethod
     def _reverse_each_date(inputs):
         channels = inputs.size(0)
-        if channels % 3:
-            raise ValueError('bgr_to_rgb needs 3 channels per date, got '
-                             f'{channels} channels')
+        if channels != 6:
+            raise ValueError(
+                f'bgr_to_rgb reverses dates of 3 bands, these inputs have '
+                f'{channels // 2} bands per date: set bgr_to_rgb=False')
         order = [g + c for g in range(0, channels, 3) for c in (2, 1, 0)]
         return inputs[order]
+
+
+def _file_mean_std(path: str, bands: Optional[Sequence[int]]):
+    """Per-band mean and std of a statistics file, for some bands."""
+    stats = load_stats(path)
+    bands = list(stats['bands']) if bands is None else list(bands)
+    return (stats_values(stats, 'mean', bands, path).tolist(),
+            stats_values(stats, 'std', bands, path).tolist())
