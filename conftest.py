@@ -12,6 +12,7 @@ import shutil
 from types import ModuleType
 from typing import List, Sequence
 
+import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
@@ -185,6 +186,33 @@ def train_steps(model: torch.nn.Module,
         optimizer.step()
         losses.append(loss.item())
     return losses
+
+
+def read_exact_reference(path: str):
+    """Read a parity reference written by a project's make_reference.py.
+
+    Weights are stored exactly as ``offset + t * scale`` (``t`` int8, one
+    offset and one power-of-two scale per tensor, keys ``w/``, ``o/``,
+    ``s/`` + the official name); every other array is returned as is.
+
+    Args:
+        path (str): The ``.npz`` file.
+
+    Returns:
+        tuple: official-name weights (dict of float32 tensors) and the
+        other arrays (dict of numpy arrays).
+    """
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    weights = {
+        key[2:]: torch.from_numpy(
+            arrays['o/' + key[2:]] +
+            arrays[key].astype(np.float32) * arrays['s/' + key[2:]])
+        for key in arrays if key.startswith('w/')
+    }
+    others = {k: v for k, v in arrays.items() if k[:2] not in ('w/', 'o/',
+                                                               's/')}
+    return weights, others
 
 
 def _missing_reference(message: str) -> None:

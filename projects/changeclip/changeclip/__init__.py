@@ -9,7 +9,9 @@ import changefine_mm  # noqa: F401,I001
 from .clip_resnet_with_attention import CLIPResNetWithAttention
 from .clip_vision_transformer import CLIPVisionTransformer
 from .cosine_change_gate import CosineChangeGate
+from .official_names import convert_official_state_dict
 
 __all__ = [
-    'CLIPResNetWithAttention', 'CLIPVisionTransformer', 'CosineChangeGate'
+    'CLIPResNetWithAttention', 'CLIPVisionTransformer', 'CosineChangeGate',
+    'convert_official_state_dict'
 ]
