@@ -134,7 +134,7 @@ def main() -> None:
     if args.out:
         enable_writing(cfg, args.out)
     set_checkpoint_trust(args.trust_checkpoint)
-    adapt_to_machine(cfg, args.launcher)
+    adapt_to_machine(cfg, args.launcher, training=False)
     if args.tta:
         enable_tta(cfg)
     runner = Runner.from_cfg(cfg)

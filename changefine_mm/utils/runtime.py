@@ -40,7 +40,8 @@ def _replace_sync_bn(node: Any) -> int:
     return count
 
 
-def adapt_to_machine(cfg: Config, launcher: str) -> None:
+def adapt_to_machine(cfg: Config, launcher: str,
+                     training: bool = True) -> None:
     """Make a GPU-oriented config run where no GPU is present.
 
     Without CUDA: ``SyncBN`` becomes ``BN`` (SyncBN needs CUDA), an
@@ -54,6 +55,9 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
     Args:
         cfg (Config): The config, changed in place.
         launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+        training (bool): Whether the config is used to train; testing,
+            inference and export leave the optimiser alone (and say
+            nothing about mixed precision).
     """
     if torch.cuda.is_available():
         return
@@ -61,7 +65,7 @@ def adapt_to_machine(cfg: Config, launcher: str) -> None:
     if replaced:
         print_log(f'no GPU: replaced {replaced} SyncBN norm layer(s) by BN',
                   logger='current', level=logging.WARNING)
-    wrapper_cfg = cfg.get('optim_wrapper')
+    wrapper_cfg = cfg.get('optim_wrapper') if training else None
     if wrapper_cfg and wrapper_cfg.get('type') == 'AmpOptimWrapper':
         wrapper_cfg.type = 'OptimWrapper'
         wrapper_cfg.pop('loss_scale', None)

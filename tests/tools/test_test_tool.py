@@ -124,3 +124,19 @@ def test_tta_tool_run(tmp_path, monkeypatch, capsys, synthetic_cd_root):
     assert len(list((out / 'probs').iterdir())) == 2
     assert 'mIoU' in capsys.readouterr().out + open(
         next((tmp_path / 'work').glob('*/*.log'))).read()
+
+
+def test_mixed_precision_warning_only_when_training(monkeypatch):
+    from changefine_mm.utils import runtime
+    if torch.cuda.is_available():
+        pytest.skip('the warning is about machines without a GPU')
+    for training in (False, True):
+        said = []
+        monkeypatch.setattr(runtime, 'print_log',
+                            lambda msg, **kwargs: said.append(msg))
+        cfg = Config(dict(model=dict(type='X'),
+                          optim_wrapper=dict(type='AmpOptimWrapper')))
+        runtime.adapt_to_machine(cfg, 'none', training=training)
+        assert any('mixed precision off' in m for m in said) == training
+        assert cfg.optim_wrapper.type == ('OptimWrapper' if training else
+                                          'AmpOptimWrapper')

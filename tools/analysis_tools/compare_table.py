@@ -100,7 +100,7 @@ def load_entry_config(config: str, checkpoint: str, work_dir: str,
                            f'{uuid.uuid4().hex[:8]}')
     if cfg.get('visualizer'):
         cfg.visualizer.name = cfg.experiment_name
-    adapt_to_machine(cfg, 'none')
+    adapt_to_machine(cfg, 'none', training=False)
     return cfg
 
 
