@@ -43,19 +43,21 @@ def reference_spec(family: str) -> list:
     return WEIGHTS.read_spec(osp.join(DATA, family, 'state_dict_spec.json'))
 
 
-def load_reference_model(family: str,
-                         work_dir: str) -> Tuple[Config, torch.nn.Module]:
+def load_reference_model(family: str, work_dir: str,
+                         **model_options) -> Tuple[Config, torch.nn.Module]:
     """Build the reference config with our modules and load open-cd's
     weights strictly from an mmengine checkpoint.
 
     Args:
         family (str): The reference folder.
         work_dir (str): Where to write the checkpoint.
+        **model_options: Merged into the model config.
 
     Returns:
         tuple[Config, nn.Module]: The config and our model in eval mode.
     """
     cfg = reference_config(family)
+    cfg.merge_from_dict(dict(model=model_options))
     spec = reference_spec(family)
     path = osp.join(work_dir, f'{family}.pth')
     seed = WEIGHTS.read_seed(osp.join(DATA, family, 'state_dict_spec.json'))
@@ -69,14 +71,18 @@ def load_reference_model(family: str,
     return cfg, model.eval()
 
 
-def check_against_reference(family: str, work_dir: str) -> None:
+def check_against_reference(family: str, work_dir: str,
+                            **model_options) -> None:
     """Our outputs equal open-cd's: logits within 1e-5, same mask.
 
     Args:
         family (str): The reference folder.
         work_dir (str): Scratch folder for the checkpoint.
+        **model_options: Merged into the model config, for arguments
+            open-cd's modules lack (e.g. ``backbone=dict(pretrained=None)``
+            where open-cd always downloads weights).
     """
-    _, model = load_reference_model(family, work_dir)
+    _, model = load_reference_model(family, work_dir, **model_options)
     ours = [(e['name'], e['shape'], e['dtype'])
             for e in WEIGHTS.spec_of(model.state_dict())]
     assert ours == [(e['name'], e['shape'], e['dtype'])

@@ -30,6 +30,8 @@ MIRRORS = {
     'stanet/stanet_base_256x256_40k_levircd.py': 'stanet_base',
     'stanet/stanet_bam_256x256_40k_levircd.py': 'stanet_bam',
     'stanet/stanet_pam_256x256_40k_levircd.py': 'stanet_pam',
+    'ifn/ifn_256x256_40k_levircd.py': 'ifn',
+    'hanet/hanet_256x256_40k_levircd.py': 'hanet',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',
@@ -94,7 +96,7 @@ def test_config_trains_offline(name):
     model.train()
     losses = [
         model.train_step(batch, optim_wrapper)['loss'].item()
-        for _ in range(3)
+        for _ in range(4)
     ]
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < losses[0]

@@ -2,7 +2,9 @@ from .cgnet import CGNet
 from .clip_text_context_encoder import CLIPTextContextEncoder
 from .context_decoder import ContextDecoder
 from .fc_siam import FC_EF, FC_Siam_conc, FC_Siam_diff
+from .hanet import HAN
 from .ia_resnet import IA_ResNet, IA_ResNetV1c, IA_ResNetV1d
+from .ifn import IFN
 from .sam_clip_backbone import SAMCLIPBackbone
 from .snunet import SNUNet_ECAM
 from .tinycd import TinyCD
@@ -10,6 +12,7 @@ from .tinynet import TinyNet
 
 __all__ = [
     'CGNet', 'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF',
-    'FC_Siam_conc', 'FC_Siam_diff', 'IA_ResNet', 'IA_ResNetV1c',
-    'IA_ResNetV1d', 'SAMCLIPBackbone', 'SNUNet_ECAM', 'TinyCD', 'TinyNet'
+    'FC_Siam_conc', 'FC_Siam_diff', 'HAN', 'IA_ResNet', 'IA_ResNetV1c',
+    'IA_ResNetV1d', 'IFN', 'SAMCLIPBackbone', 'SNUNet_ECAM', 'TinyCD',
+    'TinyNet'
 ]

@@ -39,6 +39,7 @@ import sys
 import tempfile
 
 import torch
+import torchvision
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.abspath(osp.join(HERE, *['..'] * 4))
@@ -110,6 +111,10 @@ def import_opencd(root: str, scratch: str) -> None:
     sys.path.insert(0, scratch)
     for name in MODULES:
         importlib.import_module(name)
+    # open-cd's IFN always asks torchvision for ImageNet VGG-16 weights (a
+    # download); they are overwritten by the synthetic weights anyway.
+    ifn = sys.modules['opencd.models.backbones.ifn']
+    ifn.vgg16 = lambda pretrained: torchvision.models.vgg16(weights=None)
 
 
 def reduce_norms(cfg) -> None:

@@ -1,0 +1,6 @@
+# IFN on LEVIR-CD, as open-cd's configs/ifn/ifn_256x256_40k_levircd.py (the
+# standard crop, schedule and optimizer).
+_base_ = [
+    '../_base_/models/ifn.py', '../_base_/datasets/levir_cd.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
+]
