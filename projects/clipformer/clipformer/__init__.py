@@ -14,7 +14,9 @@ import changefine_mm  # noqa: F401,I001
 from .clip_swin_with_attention import CLIPSwinWithAttention
 from .cross_shaped_window_block import CrossShapedWindowBlock
 from .difference_pyramid import DifferencePyramid
+from .official_names import convert_official_state_dict
 
 __all__ = [
-    'CLIPSwinWithAttention', 'CrossShapedWindowBlock', 'DifferencePyramid'
+    'CLIPSwinWithAttention', 'CrossShapedWindowBlock', 'DifferencePyramid',
+    'convert_official_state_dict'
 ]
