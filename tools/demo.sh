@@ -13,7 +13,9 @@ NAME=$(basename "$CONFIG" .py)
 WORK_DIR=work_dirs/$NAME
 export PYTHONPATH="$PWD:${PYTHONPATH:-}"
 [ -d data/demo_cd/train ] || python tools/misc/make_demo_data.py data/demo_cd
-python tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
+# --resume auto: a rerun continues (or finishes at once) instead of
+# refusing to overwrite the earlier run.
+python tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --resume auto
 CHECKPOINT="$WORK_DIR/$(cat "$WORK_DIR/last_checkpoint" | xargs basename)"
 python tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR" \
     --show-dir "$WORK_DIR/vis"

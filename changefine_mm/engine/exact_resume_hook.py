@@ -71,9 +71,14 @@ class ExactResumeHook(Hook):
         if getattr(runner, '_train_loop', None) is None or isinstance(
                 runner._train_loop, dict):
             return  # a test-only or val-only run
-        self.seed = runner.seed
         loop = runner.train_loop
-        loop.dataloader = seeded_dataloader(loop.dataloader, self.seed)
+        try:
+            loop.dataloader = seeded_dataloader(loop.dataloader, runner.seed)
+        except TypeError as err:
+            print_log(f'{err}; training without it', logger='current',
+                      level=logging.WARNING)
+            return
+        self.seed = runner.seed
         if isinstance(loop, IterBasedTrainLoop):
             # Stops the old iterator's workers; the new one reads seeds.
             loop.dataloader_iterator = _InfiniteDataloaderIterator(

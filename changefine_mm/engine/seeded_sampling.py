@@ -44,6 +44,11 @@ class SeededSampler(Sampler):
 
     def __iter__(self) -> Iterator[Tuple[int, int]]:
         start, self._start = self._start, 0
+        if self.infinite:
+            # InfiniteSampler continues one generator across iterations
+            # (an iterator started earlier may have advanced it); restart
+            # it so that position k is always the k-th index of its order.
+            self.sampler.indices = self.sampler._indices_of_rank()
         indices = itertools.islice(iter(self.sampler), start, None)
         for position, index in enumerate(indices, start):
             yield index, derive_seed(self.seed, DATA_STREAM, self.epoch,
@@ -64,15 +69,13 @@ class SeededSampler(Sampler):
 
     def seek(self, position: int) -> None:
         """Make the next iteration start at ``position`` of this rank's
-        order, without loading the samples before it.
+        order, without loading the samples before it (later iterations
+        start at 0 again).
 
         Args:
             position (int): Number of samples this rank already used.
         """
         self._start = int(position)
-        if self.infinite:
-            # InfiniteSampler keeps one generator across iterations.
-            self.sampler.indices = self.sampler._indices_of_rank()
 
     def state_dict(self) -> Dict[str, int]:
         """Returns:
@@ -143,8 +146,8 @@ def seeded_dataloader(loader: DataLoader, seed: int) -> DataLoader:
     if type(loader.batch_sampler) is not BatchSampler:
         raise TypeError(
             'exact resume needs a plain sampler + batch_size data loader; '
-            f'got batch_sampler {type(loader.batch_sampler).__name__}. '
-            'Remove ExactResumeHook from custom_hooks to train without it')
+            f'got batch_sampler {type(loader.batch_sampler).__name__}, '
+            'whose grouping of samples ExactResumeHook cannot repeat')
     generator = Generator()
     generator.manual_seed(seed)
     workers = loader.num_workers

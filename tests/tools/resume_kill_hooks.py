@@ -17,11 +17,14 @@ def _die() -> None:
 
 @HOOKS.register_module()
 class KillAfterIterHook(Hook):
-    """SIGKILL the process once iteration ``iteration`` is done.
+    """SIGKILL the process once iteration ``iteration`` is done (and
+    logged: the hook runs after the others).
 
     Args:
         iteration (int): 1-based iteration after which to die.
     """
+
+    priority = 'LOWEST'
 
     def __init__(self, iteration: int) -> None:
         self.iteration = iteration

@@ -90,3 +90,26 @@ def test_plain_data_round_trip(tmp_path):
     assert hub['log_scalars']['train/loss'].max_length == 5
     assert hub['runtime_info']['best_score'] == 0.5
     np.testing.assert_array_equal(hub['runtime_info']['table'], np.eye(2))
+
+
+def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    from mmengine.fileio import get_file_backend
+
+    from changefine_mm.utils.checkpoint import partial_name
+    path = str(tmp_path / 'iter_8.pth')
+    backend = get_file_backend(path)  # mmengine's, as CheckpointHook uses
+    backend.put(b'complete old version', path)
+
+    def killed(fd):
+        raise KeyboardInterrupt  # stands for a kill before the rename
+
+    monkeypatch.setattr('os.fsync', killed)
+    with pytest.raises(KeyboardInterrupt):
+        backend.put(b'new version, never finished', path)
+    assert open(path, 'rb').read() == b'complete old version'
+    assert open(partial_name(path), 'rb').read().startswith(b'new')
+    monkeypatch.undo()
+    backend.put_text('done', path)
+    assert open(path).read() == 'done'
+    # The next write of the same file reuses and renames the partial name.
+    assert [p.name for p in tmp_path.iterdir()] == ['iter_8.pth']
