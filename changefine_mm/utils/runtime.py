@@ -1,6 +1,6 @@
 """Config adjustments shared by ``tools/train.py`` and ``tools/test.py``."""
 import logging
-from typing import Any
+from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 SAFE_HOOK = 'SafeCheckpointHook'
+AMP_WRAPPERS = ('AmpOptimWrapper', 'AutocastOptimWrapper')
 
 
 def ensure_safe_checkpoints(cfg: Config) -> None:
@@ -70,7 +71,8 @@ def adapt_to_machine(cfg: Config, launcher: str,
         wrapper_cfg.type = 'OptimWrapper'
         wrapper_cfg.pop('loss_scale', None)
         wrapper_cfg.pop('dtype', None)
-        print_log('no GPU: mixed precision off, training in float32',
+        print_log('no GPU: mixed precision off, training in float32 '
+                  '(tools/train.py --amp trains with bf16 autocast on CPU)',
                   logger='current', level=logging.WARNING)
     if launcher != 'none':
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
@@ -86,19 +88,67 @@ def adapt_to_machine(cfg: Config, launcher: str,
 
 
 def enable_amp(cfg: Config) -> None:
-    """Switch the optimiser wrapper to mixed precision when a GPU exists.
+    """Switch the optimiser wrapper to mixed precision (``--amp``).
+
+    With a GPU: mmengine's ``AmpOptimWrapper`` (float16 with dynamic loss
+    scaling unless the config says otherwise). Without one:
+    :class:`~changefine_mm.engine.AutocastOptimWrapper` with bfloat16
+    autocast (no loss scaling needed). A ChangeFine model also keeps and
+    runs its frozen SAM/CLIP encoders in bf16
+    (``model.train_cfg.frozen_precision``).
 
     Args:
         cfg (Config): The config, changed in place.
+
+    Raises:
+        ValueError: For an optimiser wrapper other than ``OptimWrapper``.
     """
-    if not torch.cuda.is_available():
-        print_log('--amp needs a GPU; training in float32',
-                  logger='current', level=logging.WARNING)
-        return
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
-        return
-    if wrapper != 'OptimWrapper':
+    if cfg.model.get('type') in ('ChangeFine', 'changefine_mm.ChangeFine'):
+        train_cfg = dict(cfg.model.get('train_cfg') or {})
+        train_cfg.setdefault('frozen_precision', 'bf16')
+        cfg.model.train_cfg = train_cfg
+    if wrapper not in ('OptimWrapper', ) + AMP_WRAPPERS:
         raise ValueError(f'--amp works with OptimWrapper, not {wrapper}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if torch.cuda.is_available():
+        if wrapper == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        return
+    # A config's AmpOptimWrapper (float16, GPU only) becomes bf16 too.
+    cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+    cfg.optim_wrapper.pop('loss_scale', None)
+    cfg.optim_wrapper['dtype'] = 'bfloat16'
+    print_log('--amp without a GPU: bfloat16 autocast on CPU',
+              logger='current', level=logging.INFO)
+
+
+def set_test_precision(cfg: Config, precision: str) -> None:
+    """``--precision`` of tools/test.py: ``model.test_cfg.precision``.
+
+    ChangeFine reads it (docs/changefine.md); other models run float32.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        precision (str): 'fp32' or 'bf16'.
+    """
+    test_cfg = dict(cfg.model.get('test_cfg') or {})
+    test_cfg['precision'] = precision
+    cfg.model.test_cfg = test_cfg
+
+
+def precision_options(cfg_options: Optional[dict],
+                      precision: str) -> dict:
+    """``--cfg-options`` plus ``model.test_cfg.precision`` (tools/infer.py).
+
+    Args:
+        cfg_options (dict, optional): The user's overrides.
+        precision (str): 'fp32' or 'bf16'.
+
+    Returns:
+        dict: The overrides with the precision (ChangeFine reads it; other
+        models ignore it).
+    """
+    options = dict(cfg_options or {})
+    options.setdefault('model.test_cfg.precision', precision)
+    return options

@@ -69,10 +69,13 @@ class CLIPDenseEncoder(nn.Module):
         pos_grid (tuple[int, int]): Token grid of the stored positional
             embedding.
         official (bool): Reproduce the official quirks (see above).
+        fused_attention (bool): Run the blocks with ``clip_residual_block``
+            (``F.scaled_dot_product_attention``) instead of
+            ``nn.MultiheadAttention`` (equal up to float rounding).
     """
 
     def __init__(self, visual: VisionTransformer, pos_grid: Tuple[int, int],
-                 official: bool) -> None:
+                 official: bool, fused_attention: bool = False) -> None:
         super().__init__()
         if not isinstance(visual, VisionTransformer):
             raise TypeError('CLIPDenseEncoder needs a CLIP ViT, got '
@@ -81,6 +84,7 @@ class CLIPDenseEncoder(nn.Module):
         self.visual = freeze_pretrained(visual)
         self.pos_grid = tuple(pos_grid)
         self.official = official
+        self.fused_attention = fused_attention
         self.adapters = None
         if official:
             width = visual.conv1.out_channels
@@ -104,9 +108,9 @@ class CLIPDenseEncoder(nn.Module):
         tokens = visual.ln_pre(tokens + self._positions(height, grid_w))
         # nn.MultiheadAttention fixes the token count in an ONNX trace; the
         # trace runs the equal, length-agnostic form.
-        tracing = torch.jit.is_tracing()
+        direct = torch.jit.is_tracing() or self.fused_attention
         for i, block in enumerate(visual.transformer.resblocks):
-            tokens = clip_residual_block(block, tokens) if tracing else \
+            tokens = clip_residual_block(block, tokens) if direct else \
                 block(tokens)
             if self.adapters is not None:
                 tokens = self.adapters[i](tokens)

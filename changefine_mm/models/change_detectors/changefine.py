@@ -2,12 +2,14 @@
 import contextlib
 import copy
 import logging
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
 from torch import Tensor
 
+from changefine_mm.models.utils.precision import (autocast_to, floats,
+                                                  precision_dtype)
 from changefine_mm.registry import MODELS
 from .siam_encoder_decoder import SiamEncoderDecoder
 
@@ -46,6 +48,16 @@ class ChangeFine(SiamEncoderDecoder):
     makes them the same in every process (training, testing, inference),
     so that checkpoints of such models (tests, the tiny demo) stay valid.
 
+    Precision (docs/changefine.md, "Speed"): ``test_cfg.precision``
+    ``'fp32'`` (default) or ``'bf16'`` runs the whole evaluation forward
+    (``predict``, ``mode='tensor'`` in eval mode) under bf16 autocast, on
+    CPU and GPU, and stores the frozen SAM/CLIP image encoders in bf16;
+    logits come back as float32. ``train_cfg.frozen_precision='bf16'``
+    stores and runs those frozen encoders in bf16 for training too (no
+    graph either way); the trainable parts follow the optimiser wrapper
+    (``tools/train.py --amp``: bf16 autocast on CPU). bf16 in either
+    setting gives the backbone ``frozen_precision='bf16'``.
+
     Args:
         backbone (dict): :class:`SAMCLIPBackbone` config (without ``mode``).
         neck (dict): :class:`CPFMNeck` config (without ``mode``).
@@ -78,6 +90,17 @@ class ChangeFine(SiamEncoderDecoder):
                            len(backbone['class_names']), 'neck',
                            'the number of backbone.class_names')
         decode_head = _head_with_mode(decode_head, mode)
+        eval_precision = (kwargs.get('test_cfg') or {}).get(
+            'precision', 'fp32')
+        frozen = (eval_precision, (kwargs.get('train_cfg') or {}).get(
+            'frozen_precision', 'fp32'))
+        for value, name in zip(frozen, ('test_cfg.precision',
+                                        'train_cfg.frozen_precision')):
+            precision_dtype(value, f'ChangeFine {name}')
+        backbone = _with_value(
+            backbone, 'frozen_precision',
+            'bf16' if 'bf16' in frozen else 'fp32', 'backbone',
+            'test_cfg.precision / train_cfg.frozen_precision')
         _warn_if_unreproducible(backbone, init_seed)
         with _seeded(init_seed):
             super().__init__(
@@ -86,6 +109,7 @@ class ChangeFine(SiamEncoderDecoder):
                 decode_head=decode_head,
                 **kwargs)
         self.mode = mode
+        self.eval_dtype = precision_dtype(eval_precision)
 
     def encode_dates(self, inputs: Tensor) -> Tuple[dict, dict]:
         """Run the backbone once on both dates stacked along the batch.
@@ -100,6 +124,31 @@ class ChangeFine(SiamEncoderDecoder):
         img_from, img_to = self.split_dates(inputs)
         stacked = self.backbone(torch.cat([img_from, img_to], dim=0))
         return _split_halves(stacked)
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """mmseg's ``encode_decode`` at ``test_cfg.precision``.
+
+        Args:
+            inputs (Tensor): Pairs (B, 6, H, W).
+            batch_img_metas (list[dict]): Image meta information.
+
+        Returns:
+            Tensor: Float32 logits at the input size.
+        """
+        with self._eval_autocast(inputs):
+            return super().encode_decode(inputs, batch_img_metas).float()
+
+    def _forward(self, inputs: Tensor,
+                 data_samples: Optional[list] = None) -> Dict[str, Tensor]:
+        """Head outputs without post-processing (``mode='tensor'``), at
+        ``test_cfg.precision`` in eval mode; float32 tensors."""
+        with self._eval_autocast(inputs):
+            return floats(super()._forward(inputs, data_samples))
+
+    def _eval_autocast(self, inputs: Tensor):
+        dtype = torch.float32 if self.training else self.eval_dtype
+        return autocast_to(inputs.device.type, dtype)
 
     def extract_feat(self, inputs: Tensor) -> Dict[str, Tensor]:
         """Backbone on both dates, then the neck.

@@ -1,6 +1,6 @@
 """Run a segment-anything ViT block with its sizes kept as tensors, so that
 an ONNX trace of it stays correct at other input sizes."""
-from typing import Tuple
+from typing import Iterable, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -30,24 +30,46 @@ def relative_position_table(size, rel_pos: Tensor) -> Tensor:
     return resized[0].t()[coords[:, None] - coords[None] + size - 1]
 
 
-def _attention(attn: Attention, x: Tensor) -> Tensor:
-    """SAM's ``Attention.forward`` with :func:`relative_position_table`."""
+def _relative_position_terms(attn: Attention, q: Tensor, height,
+                             width) -> Tuple[Tensor, Tensor]:
+    """SAM's decomposed relative-position terms along the height
+    [B*heads, H, W, H] and the width [B*heads, H, W, W]."""
+    grid_q = q.reshape(q.shape[0], height, width, -1)
+    rel_h = torch.einsum('bhwc,hkc->bhwk', grid_q,
+                         relative_position_table(height, attn.rel_pos_h))
+    rel_w = torch.einsum('bhwc,wkc->bhwk', grid_q,
+                         relative_position_table(width, attn.rel_pos_w))
+    return rel_h[:, :, :, :, None], rel_w[:, :, :, None, :]
+
+
+def _attention(attn: Attention, x: Tensor, fused: bool = False) -> Tensor:
+    """SAM's ``Attention.forward`` with :func:`relative_position_table`.
+
+    ``fused=True`` computes the same attention with
+    ``F.scaled_dot_product_attention``, the relative-position term as its
+    additive mask (exact up to rounding: SAM adds it to the scaled logits
+    before the softmax).
+    """
     batch, height, width, _ = x.shape
     heads = attn.num_heads
-    qkv = attn.qkv(x).reshape(batch, height * width, 3, heads,
+    tokens = height * width
+    qkv = attn.qkv(x).reshape(batch, tokens, 3, heads,
                               -1).permute(2, 0, 3, 1, 4)
-    q, k, v = qkv.reshape(3, batch * heads, height * width, -1).unbind(0)
-    logits = (q * attn.scale) @ k.transpose(-2, -1)
-    if attn.use_rel_pos:
-        grid_q = q.reshape(batch * heads, height, width, -1)
-        rel_h = torch.einsum('bhwc,hkc->bhwk', grid_q,
-                             relative_position_table(height, attn.rel_pos_h))
-        rel_w = torch.einsum('bhwc,wkc->bhwk', grid_q,
-                             relative_position_table(width, attn.rel_pos_w))
-        logits = (logits.view(batch * heads, height, width, height, width) +
-                  rel_h[:, :, :, :, None] + rel_w[:, :, :, None, :]).view(
-                      batch * heads, height * width, height * width)
-    out = (logits.softmax(dim=-1) @ v).view(batch, heads, height, width, -1)
+    q, k, v = qkv.reshape(3, batch * heads, tokens, -1).unbind(0)
+    rel = _relative_position_terms(attn, q, height, width) \
+        if attn.use_rel_pos else None
+    if fused:
+        bias = None if rel is None else \
+            (rel[0] + rel[1]).reshape(-1, tokens, tokens)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias,
+                                             scale=attn.scale)
+    else:
+        logits = (q * attn.scale) @ k.transpose(-2, -1)
+        if rel is not None:
+            logits = (logits.view(-1, height, width, height, width) +
+                      rel[0] + rel[1]).view(-1, tokens, tokens)
+        out = logits.softmax(dim=-1) @ v
+    out = out.view(batch, heads, height, width, -1)
     return attn.proj(out.permute(0, 2, 3, 1, 4).reshape(
         batch, height, width, -1))
 
@@ -79,7 +101,30 @@ def _unpartition(windows: Tensor, window: int, rows: Tensor, cols: Tensor,
     return x[:, :height, :width]
 
 
-def traceable_sam_block(block: Block, x: Tensor) -> Tensor:
+class FusedAttention(Attention):
+    """SAM's ``Attention`` computed with ``F.scaled_dot_product_attention``
+    (see :func:`_attention`); same parameters and names."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _attention(self, x, fused=True)
+
+
+def use_fused_attention(blocks: Iterable[Block]) -> None:
+    """Make the attention of SAM blocks a :class:`FusedAttention` in place
+    (its weights, names and hooks stay; only the computation changes).
+
+    Args:
+        blocks (Iterable[Block]): SAM image-encoder blocks.
+    """
+    for block in blocks:
+        if type(block.attn) is not Attention:
+            raise TypeError('use_fused_attention expects segment-anything '
+                            f'Attention, got {type(block.attn).__name__}')
+        block.attn.__class__ = FusedAttention
+
+
+def traceable_sam_block(block: Block, x: Tensor,
+                        fused: bool = False) -> Tensor:
     """Equal to ``block(x)`` for a segment-anything ``Block``, but traceable
     at any grid size: the relative-position resize and the window padding
     depend on the traced sizes instead of Python numbers fixed at export.
@@ -87,6 +132,8 @@ def traceable_sam_block(block: Block, x: Tensor) -> Tensor:
     Args:
         block (Block): A SAM image-encoder block (windowed or global).
         x (Tensor): Tokens [B, H, W, C].
+        fused (bool): Attention through ``F.scaled_dot_product_attention``
+            (equal to float rounding; see :func:`_attention`).
 
     Returns:
         Tensor: [B, H, W, C].
@@ -97,9 +144,9 @@ def traceable_sam_block(block: Block, x: Tensor) -> Tensor:
     if window > 0:
         height, width = x.shape[1], x.shape[2]
         x, rows, cols = _partition(x, window)
-        x = _unpartition(_attention(block.attn, x), window, rows, cols,
-                         height, width)
+        x = _unpartition(_attention(block.attn, x, fused), window, rows,
+                         cols, height, width)
     else:
-        x = _attention(block.attn, x)
+        x = _attention(block.attn, x, fused)
     x = shortcut + x
     return x + block.mlp(block.norm2(x))
