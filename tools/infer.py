@@ -6,6 +6,8 @@ Examples:
     python tools/infer.py CONFIG CKPT a.png b.png -o out/mask.png --overlay
     # two folders, pairs matched by file name
     python tools/infer.py CONFIG CKPT A/ B/ -o out/
+    # nested folders (A/s1/x.png, A/s2/x.png): out/s1/x.png, out/s2/x.png
+    python tools/infer.py CONFIG CKPT A/ B/ -o out/ --recursive
     # big GeoTIFF pair -> mask GeoTIFF, probabilities, polygons
     python tools/infer.py CONFIG CKPT a.tif b.tif -o out/change.tif \
         --window 512 --overlap 128 --save-prob --polygons out/change.gpkg
@@ -73,6 +75,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'or size differ (default: refuse)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace existing outputs')
+    parser.add_argument('--recursive', action='store_true',
+                        help='folders: also pair the images of sub-folders '
+                        '(by their relative path) and mirror the '
+                        'sub-folders in the output folder')
     parser.add_argument('--strip-width', type=int, default=4096,
                         help='widest column strip held in memory (pixels)')
     parser.add_argument('--tile', type=int, default=256,
@@ -129,7 +135,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         overlap=args.overlap, prob=args.save_prob, overlay=args.overlay,
         polygons=args.polygons, polygon_format_name=args.polygon_format,
         min_area=args.min_area, align=args.align, overwrite=args.overwrite,
-        progress=not args.no_progress, strip_width=args.strip_width,
+        progress=not args.no_progress, recursive=args.recursive,
+        strip_width=args.strip_width,
         tile=args.tile)
     rank, world = get_dist_info()
     if world > 1:

@@ -5,6 +5,11 @@ GeoTIFFs (.tif/.tiff/.vrt) go through the bounded-memory big-scene path
 their georeferencing; other images (PNG, JPEG, ...) are read whole and
 predicted in memory (with sliding windows when larger than the window).
 
+In folder mode a pair is named by its path relative to the folder
+without suffix (``s1/x`` for ``A/s1/x.png`` with ``recursive=True``), and
+its outputs mirror that path under the output folder, so pairs of nested
+folders never share an output.
+
 Outputs of a pair named ``NAME`` (pair mode: ``NAME`` is the ``-o`` file):
 
 * mask: ``NAME.tif`` (uint8 0/1, nodata 255) for GeoTIFFs, ``NAME.png``
@@ -13,6 +18,11 @@ Outputs of a pair named ``NAME`` (pair mode: ``NAME`` is the ``-o`` file):
 * ``NAME_overlay.tif``/``.png``: changes painted red on date B
   (``overlay=True``);
 * polygons (``polygons=...``): a GeoJSON or GeoPackage file.
+
+Every input pair is checked (readable, same size; GeoTIFFs: same grid, or
+overlapping grids with ``align=True``) before the first output is
+written, and every raster output is written under a temporary name and
+renamed when complete, so a failure leaves no partial file behind.
 """
 import os
 import os.path as osp
@@ -23,7 +33,9 @@ import cv2
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
 
-from .geo import GEO_SUFFIXES, import_rasterio, is_geotiff, open_raster
+from .atomic_output import atomic_output
+from .geo import (GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff,
+                  open_raster)
 from .geotiff_inference import check_outputs, predict_geotiff
 from .inferencer import NODATA
 from .polygons import FORMATS, polygon_format, write_polygons
@@ -37,7 +49,8 @@ class PairJob:
     """One pair to predict and where its outputs go.
 
     Attributes:
-        name (str): Pair name (file stem).
+        name (str): Pair name (file stem; in folder mode the path relative
+            to the folder without suffix, e.g. ``s1/x``).
         path_a (str): Date-A image.
         path_b (str): Date-B image.
         mask (str): Mask output.
@@ -90,22 +103,26 @@ def read_image(path: str) -> np.ndarray:
     return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
-def match_pairs(dir_a: str, dir_b: str) -> List[Tuple[str, str, str]]:
+def match_pairs(dir_a: str, dir_b: str,
+                recursive: bool = False) -> List[Tuple[str, str, str]]:
     """Pair the images of two folders by file name (without suffix).
 
     Args:
         dir_a (str): Folder of date-A images.
         dir_b (str): Folder of date-B images.
+        recursive (bool): Also pair the images of sub-folders, by their
+            path relative to ``dir_a`` / ``dir_b``.
 
     Returns:
         list[tuple[str, str, str]]: ``(name, path_a, path_b)`` sorted by
-        name.
+        name; the name is the relative path without suffix, with '/'
+        (``s1/x``).
 
     Raises:
         ValueError: Listing names found in only one folder, names used by
             two files of a folder, or an empty folder.
     """
-    found = [_images_by_name(d) for d in (dir_a, dir_b)]
+    found = [_images_by_name(d, recursive) for d in (dir_a, dir_b)]
     only_a = sorted(set(found[0]) - set(found[1]))
     only_b = sorted(set(found[1]) - set(found[0]))
     problems = []
@@ -118,8 +135,14 @@ def match_pairs(dir_a: str, dir_b: str) -> List[Tuple[str, str, str]]:
     if problems:
         raise ValueError('unmatched names: ' + '; '.join(problems))
     if not found[0]:
+        nested = not recursive and any(
+            _images_by_name(osp.join(dir_a, entry), True)
+            for entry in os.listdir(dir_a)
+            if osp.isdir(osp.join(dir_a, entry)))
+        hint = (' (only in sub-folders: pass --recursive / recursive=True)'
+                if nested else '')
         raise ValueError(f'no images ({", ".join(IMAGE_SUFFIXES)}) in '
-                         f'{dir_a} and {dir_b}')
+                         f'{dir_a} and {dir_b}{hint}')
     return [(name, found[0][name], found[1][name])
             for name in sorted(found[0])]
 
@@ -129,17 +152,38 @@ def _listed(names: List[str], most: int = 20) -> str:
     return ', '.join(names[:most]) + more
 
 
-def _images_by_name(folder: str) -> Dict[str, str]:
+def _images_by_name(folder: str, recursive: bool = False) -> Dict[str, str]:
+    """Images of a folder by relative path without suffix ('/')."""
+    entries = sorted(os.listdir(folder)) if not recursive else sorted(
+        osp.relpath(osp.join(root, name), folder)
+        for root, _, names in os.walk(folder) for name in names)
     images: Dict[str, str] = {}
-    for entry in sorted(os.listdir(folder)):
+    for entry in entries:
         stem, suffix = osp.splitext(entry)
-        if suffix.lower() not in IMAGE_SUFFIXES:
+        stem = stem.replace(osp.sep, '/')
+        if suffix.lower() not in IMAGE_SUFFIXES or \
+                osp.basename(stem).startswith('.'):
             continue
         if stem in images:
             raise ValueError(f'{folder} has two images named {stem}: '
-                             f'{osp.basename(images[stem])} and {entry}')
+                             f'{osp.relpath(images[stem], folder)} and '
+                             f'{entry}')
         images[stem] = osp.join(folder, entry)
     return images
+
+
+def output_path(folder: str, name: str, suffix: str) -> str:
+    """Where an output of the pair ``name`` goes in an output folder.
+
+    Args:
+        folder (str): Output folder.
+        name (str): Pair name, e.g. ``s1/x``.
+        suffix (str): E.g. '.png'.
+
+    Returns:
+        str: ``folder/s1/x.png`` (sub-folders mirrored).
+    """
+    return osp.join(folder, *name.split('/')) + suffix
 
 
 def plan_jobs(input_a: str,
@@ -148,7 +192,8 @@ def plan_jobs(input_a: str,
               prob: bool = False,
               overlay: bool = False,
               polygons: Optional[str] = None,
-              polygon_format_name: str = 'geojson') -> List[PairJob]:
+              polygon_format_name: str = 'geojson',
+              recursive: bool = False) -> List[PairJob]:
     """Work out the pairs and their output files.
 
     Args:
@@ -160,6 +205,8 @@ def plan_jobs(input_a: str,
         polygons (str, optional): Polygon file (pair) or folder (folders).
         polygon_format_name (str): 'geojson' or 'gpkg' (folders only; a
             polygon file's suffix says its format).
+        recursive (bool): Folders: pair sub-folders too, mirrored in the
+            output folders.
 
     Returns:
         list[PairJob]: The jobs.
@@ -169,11 +216,13 @@ def plan_jobs(input_a: str,
         if suffix not in FORMATS:
             raise ValueError(f'unknown polygon format {polygon_format_name}')
         jobs = []
-        for name, path_a, path_b in match_pairs(input_a, input_b):
+        for name, path_a, path_b in match_pairs(input_a, input_b,
+                                                recursive):
             ext = '.tif' if is_geotiff(path_a) else '.png'
-            jobs.append(_job(name, path_a, path_b, osp.join(out, name + ext),
-                             prob, overlay,
-                             polygons and osp.join(polygons, name + suffix)))
+            jobs.append(_job(name, path_a, path_b,
+                             output_path(out, name, ext), prob, overlay,
+                             polygons and output_path(polygons, name,
+                                                      suffix)))
         return jobs
     for path in (input_a, input_b):
         if not osp.exists(path):
@@ -215,6 +264,7 @@ def predict_files(inferencer,
                   align: bool = False,
                   overwrite: bool = False,
                   progress: bool = True,
+                  recursive: bool = False,
                   **scene_options) -> List[PairJob]:
     """Predict one pair of files or two folders of pairs.
 
@@ -237,6 +287,8 @@ def predict_files(inferencer,
         align (bool): Reproject B onto A's grid when grids differ.
         overwrite (bool): Replace existing outputs.
         progress (bool): Show progress.
+        recursive (bool): Folders: pair sub-folders too and mirror them in
+            the output folder.
         **scene_options: ``strip_width``, ``tile``, ``compress``,
             ``gdal_cache_mb`` of :func:`predict_geotiff`.
 
@@ -244,10 +296,11 @@ def predict_files(inferencer,
         list[PairJob]: The jobs this rank ran.
     """
     jobs = plan_jobs(input_a, input_b, out, prob, overlay, polygons,
-                     polygon_format_name)
+                     polygon_format_name, recursive)
     # Every rank checks every job, so all of them stop on the same error,
     # and none writes before all have checked.
     check_outputs([p for job in jobs for p in job.outputs], overwrite)
+    check_inputs(jobs, align)
     barrier()
     rank, world = get_dist_info()
     share_windows = len(jobs) == 1
@@ -259,6 +312,45 @@ def predict_files(inferencer,
         elif rank == 0 or not share_windows:
             _run_image(inferencer, job, window, overlap, min_area)
     return mine
+
+
+def check_inputs(jobs: List[PairJob], align: bool) -> None:
+    """Check every pair before anything is written.
+
+    GeoTIFF pairs are opened as :class:`GeoPair` (readable, same bands and
+    dtype, same grid or, with ``align``, overlapping grids); other pairs
+    must be readable images of one size (headers only).
+
+    Args:
+        jobs (list[PairJob]): The pairs.
+        align (bool): Whether B may be reprojected onto A's grid.
+
+    Raises:
+        ValueError: Listing every pair at fault with its problem.
+    """
+    from changefine_mm.utils.image_io import read_image_header
+    problems = []
+    for job in jobs:
+        try:
+            if is_geotiff(job.path_a):
+                GeoPair(job.path_a, job.path_b, align=align).close()
+                continue
+            head_a, head_b = (read_image_header(p)
+                              for p in (job.path_a, job.path_b))
+        except (OSError, ValueError, ImportError) as err:
+            problems.append(str(err))
+            continue
+        if head_a[:2] != head_b[:2]:
+            problems.append(
+                f'{job.path_a} is {head_a.width}x{head_a.height} but '
+                f'{job.path_b} is {head_b.width}x{head_b.height} (width x '
+                'height)')
+    if len(problems) == 1:
+        raise ValueError(problems[0])
+    if problems:
+        raise ValueError(f'{len(problems)} of {len(jobs)} pairs cannot be '
+                         'used (nothing was written):\n' + '\n'.join(
+                             f'- {p}' for p in problems))
 
 
 def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
@@ -305,9 +397,10 @@ def _run_image(inferencer, job: PairJob, window: int, overlap: int,
 
 
 def _write_image(path: str, image: np.ndarray) -> None:
-    if not cv2.imwrite(path, np.ascontiguousarray(image)):
-        raise ValueError(f'cannot write {path} (unknown image suffix or '
-                         'folder not writable)')
+    with atomic_output(path) as partial:
+        if not cv2.imwrite(partial, np.ascontiguousarray(image)):
+            raise ValueError(f'cannot write {path} (unknown image suffix or '
+                             'folder not writable)')
 
 
 def _write_plain_prob(path: str, probs: np.ndarray) -> None:
@@ -316,9 +409,10 @@ def _write_plain_prob(path: str, probs: np.ndarray) -> None:
     import warnings
 
     from rasterio.errors import NotGeoreferencedWarning
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), atomic_output(path) as partial:
         warnings.simplefilter('ignore', NotGeoreferencedWarning)
-        with rasterio.open(path, 'w', driver='GTiff', width=probs.shape[2],
+        with rasterio.open(partial, 'w', driver='GTiff',
+                           width=probs.shape[2],
                            height=probs.shape[1], count=len(probs),
                            dtype='float32') as dst:
             dst.write(probs.astype(np.float32))

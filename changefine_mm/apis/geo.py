@@ -4,12 +4,16 @@
 A and of B reprojected onto A's grid) together with their validity;
 :class:`GeoTiffSink` writes blended blocks to a tiled, compressed mask
 GeoTIFF and an optional float probability GeoTIFF on the input's grid.
-Nothing here holds more than a window or a block of a scene.
+Nothing here holds more than a window or a block of a scene. Outputs are
+written under temporary names and renamed when complete
+(:mod:`~changefine_mm.apis.atomic_output`); read errors name the file.
 """
 import os.path as osp
 from typing import List, Optional, Tuple
 
 import numpy as np
+
+from .atomic_output import atomic_output, discard, partial_path, publish
 
 MASK_NODATA = 255
 GEO_SUFFIXES = ('.tif', '.tiff', '.vrt')
@@ -87,6 +91,65 @@ def grid_differences(src_a, src_b) -> List[str]:
     return lines
 
 
+def grid_overlap_problem(src_a, src_b, path_a: str,
+                         path_b: str) -> Optional[str]:
+    """Why B cannot be reprojected onto A's grid, if it cannot.
+
+    Args:
+        src_a: Open rasterio dataset of date A.
+        src_b: Open rasterio dataset of date B.
+        path_a (str): Date-A file, for the message.
+        path_b (str): Date-B file, for the message.
+
+    Returns:
+        str | None: None when B's footprint overlaps A's grid; else a
+        message naming both files, their bounds and CRS.
+    """
+    if (src_a.crs is None) != (src_b.crs is None):
+        missing = path_a if src_a.crs is None else path_b
+        return (f'{missing} has no CRS, so B cannot be placed on A\'s grid '
+                f'({path_a} (A), {path_b} (B))')
+    bounds_a = _ordered(src_a.bounds)
+    bounds_b = _ordered(src_b.bounds)
+    if src_a.crs is not None and src_a.crs != src_b.crs:
+        from rasterio.warp import transform_bounds
+        bounds_b = _ordered(transform_bounds(src_b.crs, src_a.crs,
+                                             *src_b.bounds))
+    if min(bounds_a[2], bounds_b[2]) > max(bounds_a[0], bounds_b[0]) and \
+            min(bounds_a[3], bounds_b[3]) > max(bounds_a[1], bounds_b[1]):
+        return None
+    return (f'{path_a} (A) and {path_b} (B) do not overlap, so --align '
+            'would give an all-nodata mask: A covers '
+            f'{_bounds_text(bounds_a)}, B covers {_bounds_text(bounds_b)} '
+            f'(left, bottom, right, top in {src_a.crs or "pixels"}). '
+            'Check that the two files show the same place.')
+
+
+def _ordered(bounds) -> tuple:
+    left, bottom, right, top = bounds
+    return (min(left, right), min(bottom, top), max(left, right),
+            max(bottom, top))
+
+
+def _bounds_text(bounds: tuple) -> str:
+    return '(' + ', '.join(f'{v:.10g}' for v in bounds) + ')'
+
+
+def read_error(path: str, what: str, err: Exception) -> ValueError:
+    """A read error that names the file.
+
+    Args:
+        path (str): The raster being read.
+        what (str): What was read, e.g. 'window 512x512 at (0, 1024)'.
+        err (Exception): The rasterio error.
+
+    Returns:
+        ValueError: 'cannot read ... of PATH (corrupt or truncated?): ...'.
+    """
+    return ValueError(f'cannot read {what} of {path} (corrupt or truncated '
+                      f'file?): {err}')
+
+
 class GeoPair:
     """Read matching windows of a date-A and a date-B raster.
 
@@ -132,6 +195,10 @@ class GeoPair:
                 f'{self.path_a} (A) and {self.path_b} (B) do not match: ' +
                 '; '.join(fixed + grid) + '.' + hint)
         if grid:
+            problem = grid_overlap_problem(src_a, src_b, self.path_a,
+                                           self.path_b)
+            if problem:
+                raise ValueError(problem)
             from rasterio.enums import Resampling
             from rasterio.vrt import WarpedVRT
             self.vrt_b = WarpedVRT(
@@ -166,10 +233,18 @@ class GeoPair:
                                window.height)
         bands = list(range(1, self.count + 1))
         src_b = self.vrt_b or self.src_b
-        image_a = self.src_a.read(bands, window=rio_window)
-        image_b = src_b.read(bands, window=rio_window)
-        valid = (self.src_a.dataset_mask(window=rio_window) > 0) & (
-            src_b.dataset_mask(window=rio_window) > 0)
+        what = (f'window {window.width}x{window.height} at column '
+                f'{window.col}, row {window.row}')
+        rasterio = import_rasterio()
+        reads = []
+        for src, path in ((self.src_a, self.path_a), (src_b, self.path_b)):
+            try:
+                reads.append((src.read(bands, window=rio_window),
+                              src.dataset_mask(window=rio_window) > 0))
+            except rasterio.errors.RasterioError as err:
+                raise read_error(path, what, err) from err
+        (image_a, valid_a), (image_b, valid_b) = reads
+        valid = valid_a & valid_b
         if self.count == 3:  # RGB on disk, BGR in the training pipeline
             image_a, image_b = image_a[::-1], image_b[::-1]
         return image_a, image_b, valid
@@ -236,15 +311,22 @@ class GeoTiffSink:
                  compress: str = 'deflate') -> None:
         rasterio = import_rasterio()
         self.decide = decide
-        self.mask = rasterio.open(
-            mask_path, 'w', **raster_profile(src, 1, 'uint8', MASK_NODATA,
-                                             tile, compress))
-        self.prob = None
-        if prob_path is not None:
-            self.prob = rasterio.open(
-                prob_path, 'w', **raster_profile(src, channels, 'float32',
-                                                 float('nan'), tile,
-                                                 compress))
+        # Written under temporary names, renamed by close() when complete.
+        self.paths = [p for p in (mask_path, prob_path) if p is not None]
+        self.mask = self.prob = None
+        try:
+            self.mask = rasterio.open(
+                partial_path(mask_path), 'w',
+                **raster_profile(src, 1, 'uint8', MASK_NODATA, tile,
+                                 compress))
+            if prob_path is not None:
+                self.prob = rasterio.open(
+                    partial_path(prob_path), 'w',
+                    **raster_profile(src, channels, 'float32', float('nan'),
+                                     tile, compress))
+        except BaseException:
+            self.close(complete=False)
+            raise
 
     def __call__(self, row: int, col: int, probs: np.ndarray,
                  valid: np.ndarray) -> None:
@@ -255,11 +337,21 @@ class GeoTiffSink:
         if self.prob is not None:
             self.prob.write(probs, window=window)
 
-    def close(self) -> None:
-        """Close the output files."""
-        self.mask.close()
-        if self.prob is not None:
-            self.prob.close()
+    def close(self, complete: bool = True) -> None:
+        """Close the outputs: rename them onto their names if complete,
+        else delete them (a failed run leaves no partial output).
+
+        Args:
+            complete (bool): Whether every block was written.
+        """
+        for dataset in (self.mask, self.prob):
+            if dataset is not None:
+                dataset.close()
+        for path in self.paths:
+            if complete:
+                publish(partial_path(path), path)
+            else:
+                discard(partial_path(path))
 
 
 def write_overlay(image_path: str, mask_path: str, out_path: str,
@@ -283,13 +375,18 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
                              f'has {src.count} band(s)')
         profile = raster_profile(mask, 3, 'uint8', None, tile, compress)
         scale = _display_scale(src)
-        with rasterio.open(out_path, 'w', **profile) as dst:
+        with atomic_output(out_path) as partial, \
+                rasterio.open(partial, 'w', **profile) as dst:
             for row in range(0, mask.height, tile):
                 for col in range(0, mask.width, tile):
                     window = RioWindow(col, row,
                                        min(tile, mask.width - col),
                                        min(tile, mask.height - row))
-                    rgb = src.read([1, 2, 3], window=window)
+                    try:
+                        rgb = src.read([1, 2, 3], window=window)
+                    except rasterio.errors.RasterioError as err:
+                        raise read_error(image_path, f'block at column '
+                                         f'{col}, row {row}', err) from err
                     if scale is not None:
                         rgb = np.clip(rgb / scale * 255, 0, 255)
                     pred = mask.read(1, window=window)

@@ -50,7 +50,11 @@ def predict_geotiff(inferencer,
     with cosine weights and written as finished tiles, strip by strip
     (at most ``strip_width`` columns at once), so memory depends on the
     window, batch and strip sizes but not on the scene size. Windows that
-    are nodata in A or B are skipped and stay nodata.
+    are nodata in A or B are skipped and stay nodata. The outputs are
+    written under temporary names and renamed when complete, so a failed
+    run (a truncated input, an interruption) leaves none of them behind;
+    with ``align=True`` grids that do not overlap are refused before
+    anything is written.
 
     Args:
         inferencer (ChangeInferencer): The model.
@@ -105,9 +109,12 @@ def predict_geotiff(inferencer,
                 inferencer.num_scores, sink, window=window, overlap=overlap,
                 batch_size=inferencer.batch_size, strip_width=strip_width,
                 tile=tile, share_windows=share_windows, progress=progress)
-        finally:
-            if sink is not None:
-                sink.close()
+        except BaseException:
+            if sink is not None:  # no partial output under its final name
+                sink.close(complete=False)
+            raise
+        if sink is not None:
+            sink.close()
     if share_windows:
         barrier()
     return stats
