@@ -6,14 +6,15 @@ whole; coordinates are in the raster's CRS (pixels for images without
 georeferencing). Each feature has the mask value (``class``, 1 = change
 for binary models) and its ``area`` in square CRS units (m² for a
 projected CRS, pixels without one). Polygons smaller than ``min_area``
-are dropped. GeoPackage output uses pyogrio (``pip install
-"changefine-mm[geo]"``).
+are dropped. GeoPackage output uses pyogrio and shapely (``pip install
+"changefine-mm[geo]"``). The areas (and so the GeoJSON path) need only
+numpy: a GeoJSON file can be written where rasterio is the one geo
+package installed.
 """
 import json
 import logging
 import os
 import os.path as osp
-import struct
 from typing import Iterator, List, Sequence, Tuple, Union
 
 import numpy as np
@@ -28,7 +29,8 @@ GPKG_BATCH = 10000
 
 
 def ring_area(ring: Ring) -> float:
-    """Unsigned area of a closed ring (shoelace formula).
+    """Unsigned area of a closed ring (shoelace formula; numpy instead of
+    shapely keeps GeoJSON output free of that dependency).
 
     Args:
         ring (sequence): ``(x, y)`` vertices, first == last.
@@ -147,37 +149,22 @@ def _write_geojson(polygons, out_path: str, crs) -> int:
     return count
 
 
-def polygon_wkb(rings: List[Ring]) -> bytes:
-    """Well-known binary of a polygon (little-endian, 2-D).
-
-    Args:
-        rings (list): Exterior ring, then holes.
-
-    Returns:
-        bytes: The WKB.
-    """
-    parts = [struct.pack('<BII', 1, 3, len(rings))]
-    for ring in rings:
-        xy = np.asarray(ring, dtype='<f8')
-        parts.append(struct.pack('<I', len(xy)) + xy.tobytes())
-    return b''.join(parts)
-
-
 def _write_gpkg(polygons, out_path: str, crs) -> int:
     """Write features to a GeoPackage in batches (pyogrio)."""
     try:
+        import shapely
         from pyogrio.raw import write
+        from shapely.geometry import shape
     except ImportError as err:
         raise ImportError(
-            'GeoPackage output needs pyogrio: pip install '
+            'GeoPackage output needs pyogrio and shapely: pip install '
             '"changefine-mm[geo]" (or write .geojson instead)') from err
     if osp.exists(out_path):
         os.remove(out_path)  # pyogrio would append to an old layer
     count, batch = 0, []
 
     def flush(append: bool) -> None:
-        geometry = np.empty(len(batch), dtype=object)
-        geometry[:] = [polygon_wkb(g['coordinates']) for g, _, _ in batch]
+        geometry = shapely.to_wkb([shape(g) for g, _, _ in batch])
         write(out_path, geometry,
               field_data=[np.array([v for _, v, _ in batch], np.int32),
                           np.array([a for _, _, a in batch], np.float64)],
