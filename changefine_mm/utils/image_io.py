@@ -42,6 +42,14 @@ _PIL_MODES = {
 }
 
 
+class ImageReadError(OSError, ValueError):
+    """A file cannot be decoded as an image (empty, corrupt, not one).
+
+    Both an ``OSError`` (as file reading errors are) and a ``ValueError``
+    (as bad input is), like ``io.UnsupportedOperation``.
+    """
+
+
 class ImageHeader(NamedTuple):
     """What a file holds, read without decoding its pixels.
 
@@ -138,7 +146,7 @@ def decode_image(content: bytes,
     """
     path = str(path)
     if not content:
-        raise OSError(f'cannot read image {path}: the file is empty')
+        raise ImageReadError(f'cannot read image {path}: the file is empty')
     if uses_opencv(path):
         return select_bands(_decode_cv2(content, path), bands, path)
     rasterio = import_rasterio(path)
@@ -283,16 +291,17 @@ def _decode_cv2(content: bytes, path: str) -> np.ndarray:
     buffer = np.frombuffer(content, dtype=np.uint8)
     image = cv2.imdecode(buffer, _CV2_FLAGS) if buffer.size else None
     if image is None:
-        raise OSError(f'cannot read image {path}: the file is empty, '
-                      'corrupt or not an image')
+        raise ImageReadError(f'cannot read image {path}: the file is empty, '
+                             'corrupt or not an image')
     return image[:, :, None] if image.ndim == 2 else image
 
 
 def _tiff_without_rasterio(path: str) -> np.ndarray:
     image = cv2.imread(path, _CV2_FLAGS)
     if image is None:
-        raise OSError(f'cannot read {path} with OpenCV (multi-band or '
-                      f'compressed TIFFs need rasterio): {RASTERIO_HINT}')
+        raise ImageReadError(f'cannot read {path} with OpenCV (multi-band '
+                             f'or compressed TIFFs need rasterio): '
+                             f'{RASTERIO_HINT}')
     return image[:, :, None] if image.ndim == 2 else image
 
 
@@ -300,8 +309,9 @@ def _open_rasterio(rasterio, source, path: str):
     try:
         return rasterio.open(source)
     except rasterio.errors.RasterioIOError as err:
-        raise ValueError(f'cannot read {path} as a raster image (corrupt, '
-                         f'truncated or not an image): {err}') from err
+        raise ImageReadError(f'cannot read {path} as a raster image '
+                             f'(corrupt, truncated or not an image): '
+                             f'{err}') from err
 
 
 def _read_rasterio(rasterio, source, path: str,

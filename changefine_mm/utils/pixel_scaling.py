@@ -22,6 +22,7 @@ NaN pixels (float nodata) are left out of fitting and become 0.
 Per-band values are looked up by file band number (1-based), whatever
 bands are selected and in whatever order the planes come.
 """
+import ast
 import json
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
 
@@ -97,6 +98,8 @@ class ScaleRule:
     """
 
     name = ''  # the config type, set by register_scale
+    # Whether fit() looks at the pixels (else any image, even None, fits).
+    needs_image = False
 
     def fit(self, image: np.ndarray, bands: Sequence[int]) -> Stretch:
         """Per-plane stretch of an image.
@@ -194,6 +197,8 @@ class PercentileScale(ScaleRule):
         low (float): Lower percentile.
         high (float): Upper percentile.
     """
+
+    needs_image = True
 
     def __init__(self, low: float = 2., high: float = 98.) -> None:
         if not 0 <= low < high <= 100:
@@ -318,6 +323,28 @@ class RawScale(ScaleRule):
         return None
 
 
-def scale_names() -> List[str]:
-    """Names of the registered rules (for command-line help)."""
-    return sorted(SCALE_RULES)
+def scale_from_tokens(tokens: Optional[Sequence[str]]) -> Optional[dict]:
+    """A rule config from command-line words: ``TYPE [KEY=VALUE ...]``.
+
+    Args:
+        tokens (Sequence[str], optional): e.g. ``['fixed', 'max=10000']``
+            or ``['dataset_stats', 'file=stats.json']``.
+
+    Returns:
+        dict | None: ``dict(type=TYPE, KEY=VALUE, ...)`` (values read as
+        Python literals when they are, else as strings).
+    """
+    if not tokens:
+        return None
+    cfg = dict(type=tokens[0])
+    for token in tokens[1:]:
+        key, sep, value = token.partition('=')
+        if not sep:
+            raise ValueError(f'--scale {" ".join(tokens)}: {token!r} is not '
+                             'KEY=VALUE')
+        try:
+            cfg[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            cfg[key] = value
+    build_scale(cfg)  # fail early on unknown types and arguments
+    return cfg
