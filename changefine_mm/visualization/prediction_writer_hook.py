@@ -9,6 +9,7 @@ import torch
 from mmengine.hooks import Hook
 
 from changefine_mm.registry import HOOKS
+from changefine_mm.utils.pair_names import output_stem, sample_pair_name
 
 
 def change_probability(seg_logits: torch.Tensor) -> np.ndarray:
@@ -41,7 +42,8 @@ class PredictionWriterHook(Hook):
       models), or ``DIR/probs/<name>.npy``: the (K, H, W) class
       probabilities (K > 2 classes).
 
-    ``<name>`` is the date-A file name without its suffix.
+    ``<name>`` is the pair's path relative to its A folder without suffix
+    (``s1/x`` for ``A/s1/x.png``: sub-folders are mirrored).
 
     Args:
         out_dir (str): Output folder.
@@ -63,7 +65,7 @@ class PredictionWriterHook(Hook):
                         outputs: Sequence) -> None:
         """Write the predictions of one test batch."""
         for sample in outputs:
-            name = osp.splitext(osp.basename(sample.img_path[0]))[0]
+            name = output_stem(sample_pair_name(sample))
             self._write(name, sample.pred_sem_seg.data[0].cpu().numpy(),
                         change_probability(sample.seg_logits.data))
             self.written += 1
@@ -77,6 +79,9 @@ class PredictionWriterHook(Hook):
 
     def _write(self, name: str, pred: np.ndarray, prob: np.ndarray) -> None:
         binary = prob.ndim == 2
+        for sub in ('masks', 'probs'):
+            os.makedirs(osp.dirname(osp.join(self.out_dir, sub, name)),
+                        exist_ok=True)
         mask = (pred > 0).astype(np.uint8) * 255 if binary else \
             pred.astype(np.uint8)
         self._imwrite(osp.join(self.out_dir, 'masks', name + '.png'), mask)

@@ -16,7 +16,8 @@ from changefine_mm.evaluation import ChangeMetric
 from changefine_mm.registry import TRANSFORMS
 from changefine_mm.utils.pair_names import relative_names
 from changefine_mm.visualization import (ChangeVisualizationHook,
-                                         ChangeVisualizer)
+                                         ChangeVisualizer,
+                                         PredictionWriterHook)
 from conftest import tree_state
 
 PREFIX = dict(img_path_from='A', img_path_to='B', seg_map_path='label')
@@ -77,6 +78,23 @@ def test_nested_pairs_keep_their_names_in_panels_masks_and_csv(tmp_path):
     rows = list(csv.DictReader(open(csv_path)))
     assert [r['image'] for r in rows] == ['s1/x.png', 's2/x.png']
     assert tree_state(str(tmp_path), skip=out_dir) == before
+
+
+def test_prediction_writer_mirrors_nested_folders(tmp_path):
+    root = nested_root(str(tmp_path / 'data'))
+    samples = predicted_samples(CDDataset(data_root=root, data_prefix=PREFIX,
+                                          pipeline=PIPELINE))
+    for sample in samples:
+        sample.seg_logits = PixelData(
+            data=torch.zeros((2, ) + sample.pred_sem_seg.shape))
+    out_dir = str(tmp_path / 'pred')
+    hook = PredictionWriterHook(out_dir=out_dir)
+    hook.before_test(None)
+    hook.after_test_iter(None, 0, {}, samples)
+    assert set(tree_state(out_dir)) == {
+        osp.join(kind, sub, 'x' + ext) for kind, ext in (('masks', '.png'),
+                                                         ('probs', '.tif'))
+        for sub in ('s1', 's2')}
 
 
 def test_list_files_name_pairs_below_their_common_folder(tmp_path):
