@@ -8,12 +8,14 @@ import itertools
 import os
 import os.path as osp
 import tempfile
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
+from changefine_mm.datasets.synthetic import make_pair
 from changefine_mm.utils import preflight
+from changefine_mm.visualization.change_visualizer import change_legend
 from .change_predictor import ChangePredictor
 
 # Set before gradio is imported: no usage statistics are sent.
@@ -56,6 +58,51 @@ def make_predict_fn(predictor: ChangePredictor,
     return predict
 
 
+def legend_html() -> str:
+    """The overlay's colour legend, as the panels of ``--show-dir`` draw it.
+
+    Returns:
+        str: HTML of outlined colour swatches with their meaning.
+    """
+    items = change_legend(False) + change_legend(True)
+    swatch = ('<span style="display:inline-block;width:1em;height:1em;'
+              'background:rgb{};border:1px solid #222;'
+              'vertical-align:middle;margin:0 .3em 0 1em"></span>{}')
+    body = ''.join(swatch.format(tuple(colour), text)
+                   for text, colour in items)
+    return (f'<div id="legend"><b>Changes on date B:</b>{body} '
+            '(TP/FP/FN with a ground truth)</div>')
+
+
+def write_examples(out_dir: str, count: int = 2,
+                   size: int = 128) -> List[List[str]]:
+    """Synthetic example pairs (the demo data's generator) as PNG files.
+
+    Args:
+        out_dir (str): Folder to write ``example_<i>_{a,b,label}.png``.
+        count (int): Number of pairs.
+        size (int): Side in pixels.
+
+    Returns:
+        list[list[str]]: Per pair, the paths of date A, date B and label.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(0)
+    examples = []
+    for index in range(count):
+        image_a, image_b, label = make_pair(rng, size)
+        paths = []
+        for part, image in (('a', image_a[..., ::-1]),
+                            ('b', image_b[..., ::-1]),
+                            ('label', (label > 0).astype(np.uint8) * 255)):
+            path = osp.join(out_dir, f'example_{index}_{part}.png')
+            if not cv2.imwrite(path, np.ascontiguousarray(image)):
+                raise OSError(f'cannot write the example {path}')
+            paths.append(path)
+        examples.append(paths)
+    return examples
+
+
 def build_app(predictor: ChangePredictor,
               title: str = 'changefine-mm change detection',
               out_dir: Optional[str] = None) -> gr.Blocks:
@@ -74,18 +121,28 @@ def build_app(predictor: ChangePredictor,
     Returns:
         gr.Blocks: The app (call ``launch``).
     """
+    out_dir = out_dir or tempfile.mkdtemp(prefix='changefine_demo_')
     predict = make_predict_fn(predictor, out_dir)
     with gr.Blocks(title=title) as demo:
         gr.Markdown(f'## {title}\nUpload the two dates of the same place '
-                    '(same size), then press **Detect changes**.')
-        with gr.Row():
+                    '(same size) or pick an example below, then press '
+                    '**Detect changes**.')
+        with gr.Row(equal_height=True):
             image_a = gr.Image(label='Date A (before)', type='numpy',
-                               sources=['upload'], elem_id='image_a')
+                               sources=['upload'], elem_id='image_a',
+                               height=320)
             image_b = gr.Image(label='Date B (after)', type='numpy',
-                               sources=['upload'], elem_id='image_b')
+                               sources=['upload'], elem_id='image_b',
+                               height=320)
+        # Its own row: beside the dates its label covered their previews.
+        with gr.Row():
             label = gr.Image(label='Ground truth (optional, 0/255)',
                              type='numpy', image_mode='L',
-                             sources=['upload'], elem_id='label')
+                             sources=['upload'], elem_id='label',
+                             height=200)
+        gr.Examples(write_examples(osp.join(out_dir, 'examples')),
+                    inputs=[image_a, image_b, label],
+                    label='Example pairs (synthetic, with ground truth)')
         prompt = gr.Textbox(label='Prompt (what changes to look for)',
                             value=predictor.default_prompt,
                             visible=predictor.text_conditioned,
@@ -94,11 +151,13 @@ def build_app(predictor: ChangePredictor,
                               step=0.01, label='Threshold',
                               elem_id='threshold')
         run = gr.Button('Detect changes', variant='primary', elem_id='run')
-        with gr.Row():
+        with gr.Row(equal_height=True):
             mask = gr.Image(label='Change mask', format='png',
-                            interactive=False, elem_id='mask')
+                            interactive=False, elem_id='mask', height=320)
             overlay = gr.Image(label='Changes on date B', format='png',
-                               interactive=False, elem_id='overlay')
+                               interactive=False, elem_id='overlay',
+                               height=320)
+        gr.HTML(legend_html())
         download = gr.File(label='Download the mask (PNG)',
                            interactive=False, elem_id='download')
         run.click(predict, inputs=[image_a, image_b, prompt, threshold,
