@@ -32,10 +32,12 @@ MIRRORS = {
     'stanet/stanet_pam_256x256_40k_levircd.py': 'stanet_pam',
     'ifn/ifn_256x256_40k_levircd.py': 'ifn',
     'hanet/hanet_256x256_40k_levircd.py': 'hanet',
+    'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'lightcdnet_s',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',
     'tinycd_v2/tinycd_v2_l_256x256_40k_levircd.py',
+    'lightcdnet/lightcdnet_b_256x256_40k_levircd.py',
 ]
 
 

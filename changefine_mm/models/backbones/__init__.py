@@ -5,6 +5,7 @@ from .fc_siam import FC_EF, FC_Siam_conc, FC_Siam_diff
 from .hanet import HAN
 from .ia_resnet import IA_ResNet, IA_ResNetV1c, IA_ResNetV1d
 from .ifn import IFN
+from .lightcdnet import LightCDNet
 from .sam_clip_backbone import SAMCLIPBackbone
 from .snunet import SNUNet_ECAM
 from .tinycd import TinyCD
@@ -13,6 +14,6 @@ from .tinynet import TinyNet
 __all__ = [
     'CGNet', 'CLIPTextContextEncoder', 'ContextDecoder', 'FC_EF',
     'FC_Siam_conc', 'FC_Siam_diff', 'HAN', 'IA_ResNet', 'IA_ResNetV1c',
-    'IA_ResNetV1d', 'IFN', 'SAMCLIPBackbone', 'SNUNet_ECAM', 'TinyCD',
-    'TinyNet'
+    'IA_ResNetV1d', 'IFN', 'LightCDNet', 'SAMCLIPBackbone', 'SNUNet_ECAM',
+    'TinyCD', 'TinyNet'
 ]

@@ -97,8 +97,10 @@ class PriorAttention(BaseModule):
         """Re-weight both dates: ``x * (1 + sigmoid(attention))``."""
         attn = (x1 - x2).abs().mean((2, 3), keepdim=True)
         attn = self.fc_select(self.act(self.bn(self.fc_reduce(attn))))
-        attn1, attn2 = attn.sigmoid().chunk(self.num_paths, dim=1)
-        return x1 * attn1 + x1, x2 * attn2 + x2
+        # Sigmoid per date, as open-cd: SIMD rounding depends on the
+        # tensor length.
+        attn1, attn2 = attn.chunk(self.num_paths, dim=1)
+        return x1 * attn1.sigmoid() + x1, x2 * attn2.sigmoid() + x2
 
 
 def inverted_residual_layers(in_channels: int, expand_ratio: float,

@@ -1,5 +1,6 @@
 from .bit_head import BITHead
 from .changer_head import Changer
+from .ds_fpn_head import DS_FPNHead
 from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
 from .sta_head import STAHead
@@ -7,7 +8,7 @@ from .text_conditioned_decode_head import TextConditionedDecodeHead
 from .tiny_head import TinyHead
 
 __all__ = [
-    'BITHead', 'Changer', 'DSIdentityHead', 'IdentityHead',
+    'BITHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead', 'IdentityHead',
     'PromptChangeDecoder', 'STAHead', 'TextConditionedDecodeHead',
     'TinyHead'
 ]
