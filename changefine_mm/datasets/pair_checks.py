@@ -64,10 +64,13 @@ def check_pairs(data_list: Sequence[dict],
     problems = PairProblems()
     bar = ProgressBar(len(data_list)) if progress and is_main_process() \
         else None
+    # About 50 redraws whatever the size: a log file gets one line each.
+    step = max(1, len(data_list) // 50)
     for index, info in enumerate(data_list):
         _check_pair(index, info, check_labels, backend_args, problems)
-        if bar is not None:
-            bar.update()
+        done = index + 1
+        if bar is not None and (done % step == 0 or done == len(data_list)):
+            bar.update(done - bar.completed)
     if bar is not None:
         bar.file.write('\n')
     return problems
