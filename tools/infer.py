@@ -26,6 +26,7 @@ from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
 from changefine_mm.utils import CheckpointError, preflight
+from changefine_mm.utils.pixel_scaling import scale_from_tokens
 from changefine_mm.utils.threads import configure_threads
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
@@ -52,6 +53,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--device', default=None,
                         help='cpu, cuda, cuda:1 ... (default: cuda if '
                         'available; the local rank\'s GPU when distributed)')
+    parser.add_argument('--bands', type=int, nargs='+', default=None,
+                        help='1-based bands of the inputs to feed the model, '
+                        'e.g. 4 3 2 for an RGB model on Sentinel-2 '
+                        '(default: the config\'s test pipeline\'s, else '
+                        'all)')
+    parser.add_argument('--scale', nargs='+', default=None,
+                        metavar='TYPE [KEY=VALUE]',
+                        help='pixel scaling of non-8-bit inputs, e.g. '
+                        '"fixed max=10000", "percentile low=2 high=98", '
+                        '"dataset_stats file=stats.json", "log" (default: '
+                        'the config\'s test pipeline\'s; see '
+                        'docs/real_imagery.md)')
     parser.add_argument('--threshold', type=float, default=None,
                         help='change probability threshold of binary models '
                         '(default: the head\'s threshold, or 0.5)')
@@ -129,7 +142,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.config, args.checkpoint, device=device,
         batch_size=args.batch_size, threshold=args.threshold,
         cfg_options=args.cfg_options,
-        trust_checkpoint=args.trust_checkpoint or None)
+        trust_checkpoint=args.trust_checkpoint or None,
+        bands=args.bands, scale=scale_from_tokens(args.scale))
     jobs = predict_files(
         inferencer, args.a, args.b, args.out, window=args.window,
         overlap=args.overlap, prob=args.save_prob, overlay=args.overlay,

@@ -27,18 +27,21 @@ renamed when complete, so a failure leaves no partial file behind.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
 
+from changefine_mm.utils import image_io
+from changefine_mm.utils.pixel_scaling import ScaleRule, check_scalable
+
 from .atomic_output import atomic_output
-from .geo import (GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff,
-                  open_raster)
+from .geo import GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff
 from .geotiff_inference import check_outputs, predict_geotiff
 from .inferencer import NODATA
 from .polygons import FORMATS, polygon_format, write_polygons
+from .progress import WindowProgress
 from .scene import SceneStats
 
 IMAGE_SUFFIXES = GEO_SUFFIXES + ('.png', '.jpg', '.jpeg', '.bmp')
@@ -74,32 +77,31 @@ class PairJob:
         return [self.mask, self.prob, self.overlay, self.polygons]
 
 
-def read_image(path: str) -> np.ndarray:
-    """Read a whole image in the training band order.
+def read_image(path: str,
+               bands: Optional[Sequence[int]] = None,
+               scale: Optional[ScaleRule] = None) -> np.ndarray:
+    """Read a whole image in the training band order, bands and scaling.
 
     Args:
-        path (str): Image file; GeoTIFFs are read with rasterio when it is
-            installed (any band count), other files with OpenCV (3 bands).
+        path (str): Image file (any format of
+            :mod:`changefine_mm.utils.image_io`).
+        bands (Sequence[int], optional): 1-based bands to keep.
+        scale (ScaleRule, optional): Pixel scaling rule; required for
+            anything but 8-bit pixels.
 
     Returns:
         np.ndarray: ``(C, H, W)``, BGR for 3 bands (as
-        ``MultiImgLoadImageFromFile`` gives them).
+        ``MultiImgLoadImageFromFile`` gives them); 8-bit grey PNG/JPEG/BMP
+        as 3 channels (OpenCV's colour mode).
     """
     path = str(path)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'input image not found: {path}')
-    if is_geotiff(path):
-        try:
-            import_rasterio()
-        except ImportError:
-            pass  # OpenCV reads plain 3-band TIFFs too
-        else:
-            with open_raster(path) as src:
-                image = src.read()
-            return image[::-1].copy() if len(image) == 3 else image
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'cannot read {path}: not an image, or corrupt')
+    image = image_io.read_image(path, bands)
+    if bands is None and image.shape[2] == 1 and image.dtype == np.uint8 \
+            and not is_geotiff(path):
+        image = np.repeat(image, 3, axis=2)
+    check_scalable(image.dtype, scale, path)
+    if scale is not None:
+        image = scale(image, image_io.plane_bands(bands, image.shape[2]))
     return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
@@ -364,15 +366,17 @@ def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
     if share_windows and get_dist_info()[0] != 0:
         return
     if job.overlay:
+        rgb = inferencer.bands if len(inferencer.bands or ()) == 3 else \
+            (1, 2, 3)
         write_overlay(job.path_b, job.mask, job.overlay,
-                      tile=scene_options.get('tile', 256))
+                      tile=scene_options.get('tile', 256), rgb_bands=rgb)
     if job.polygons:
         write_polygons(job.mask, job.polygons, min_area)
 
 
 def _run_image(inferencer, job: PairJob, window: int, overlap: int,
                min_area: float) -> None:
-    image_a, image_b = read_image(job.path_a), read_image(job.path_b)
+    image_a, image_b = inferencer.load(job.path_a), inferencer.load(job.path_b)
     inferencer.check_pair([image_a, image_b], job.path_a, job.path_b)
     if max(image_a.shape[1:]) > window:
         probs = inferencer.predict_pair(image_a, image_b, window, overlap)
@@ -389,11 +393,21 @@ def _run_image(inferencer, job: PairJob, window: int, overlap: int,
         from changefine_mm.visualization import overlay_changes
         rgb = image_b[::-1].transpose(1, 2, 0) if len(image_b) == 3 else \
             np.repeat(image_b[:1].transpose(1, 2, 0), 3, axis=2)
-        painted = overlay_changes(np.ascontiguousarray(rgb),
+        painted = overlay_changes(np.ascontiguousarray(_displayable(rgb)),
                                   (mask > 0) & (mask != NODATA))
         _write_image(job.overlay, painted[..., ::-1])
     if job.polygons:
         write_polygons(mask, job.polygons, min_area)
+
+
+def _displayable(image: np.ndarray) -> np.ndarray:
+    """uint8 for display: 8-bit as it is, anything else stretched from its
+    2nd to its 98th percentile (the model never sees this)."""
+    if image.dtype == np.uint8:
+        return image
+    low, high = np.nanpercentile(image, [2, 98])
+    stretched = (image - low) / max(high - low, 1e-6) * 255
+    return np.clip(np.nan_to_num(stretched), 0, 255).astype(np.uint8)
 
 
 def _write_image(path: str, image: np.ndarray) -> None:

@@ -9,7 +9,7 @@ written under temporary names and renamed when complete
 (:mod:`~changefine_mm.apis.atomic_output`); read errors name the file.
 """
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -150,6 +150,18 @@ def read_error(path: str, what: str, err: Exception) -> ValueError:
                       f'file?): {err}')
 
 
+def _band_list(bands: Optional[Sequence[int]], count: int,
+               path: str) -> List[int]:
+    """1-based band numbers to read, checked against the raster."""
+    if bands is None:
+        return list(range(1, count + 1))
+    wrong = [b for b in bands if not 1 <= int(b) <= count]
+    if wrong or not bands:
+        raise ValueError(f'{path} has {count} band(s); bands {list(bands)} '
+                         f'must be 1-based numbers up to {count}')
+    return [int(b) for b in bands]
+
+
 class GeoPair:
     """Read matching windows of a date-A and a date-B raster.
 
@@ -163,9 +175,12 @@ class GeoPair:
         path_b (str): Date-B raster.
         align (bool): Reproject B onto A's grid instead of refusing a
             different grid.
+        bands (Sequence[int], optional): 1-based bands to read, in this
+            order (all bands by default).
     """
 
-    def __init__(self, path_a: str, path_b: str, align: bool = False) -> None:
+    def __init__(self, path_a: str, path_b: str, align: bool = False,
+                 bands: Optional[Sequence[int]] = None) -> None:
         self.path_a, self.path_b = str(path_a), str(path_b)
         self.src_a = open_raster(self.path_a)
         try:
@@ -176,6 +191,7 @@ class GeoPair:
         self.vrt_b = None
         try:
             self._check(align)
+            self.bands = _band_list(bands, self.src_a.count, self.path_a)
         except Exception:
             self.close()
             raise
@@ -214,8 +230,32 @@ class GeoPair:
 
     @property
     def count(self) -> int:
-        """Bands per date."""
-        return self.src_a.count
+        """Bands per date (the selected ones)."""
+        return len(self.bands)
+
+    def overview(self, max_side: int = 512) -> List[np.ndarray]:
+        """Decimated float32 reads of both dates, NaN where nodata.
+
+        For fitting a per-scene pixel scaling without reading the scene.
+
+        Args:
+            max_side (int): Longest side of the overview.
+
+        Returns:
+            list[np.ndarray]: A and B as ``(h, w, C)`` in the band order of
+            :meth:`read`.
+        """
+        factor = max(1, -(-max(self.shape) // max_side))
+        shape = (self.count, max(1, self.shape[0] // factor),
+                 max(1, self.shape[1] // factor))
+        views = []
+        for src in (self.src_a, self.vrt_b or self.src_b):
+            image = src.read(self.bands, out_shape=shape, masked=True)
+            image = image.astype(np.float32).filled(np.nan)
+            views.append(np.ascontiguousarray(
+                (image[::-1] if self.count == 3 else image).transpose(
+                    1, 2, 0)))
+        return views
 
     def read(self, window) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read one window of both dates.
@@ -231,7 +271,7 @@ class GeoPair:
         from rasterio.windows import Window as RioWindow
         rio_window = RioWindow(window.col, window.row, window.width,
                                window.height)
-        bands = list(range(1, self.count + 1))
+        bands = self.bands
         src_b = self.vrt_b or self.src_b
         what = (f'window {window.width}x{window.height} at column '
                 f'{window.col}, row {window.row}')
@@ -355,8 +395,12 @@ class GeoTiffSink:
 
 
 def write_overlay(image_path: str, mask_path: str, out_path: str,
-                  tile: int = 256, compress: str = 'deflate') -> None:
+                  tile: int = 256, compress: str = 'deflate',
+                  rgb_bands: Sequence[int] = (1, 2, 3)) -> None:
     """Paint the changes of a mask onto an RGB raster, block by block.
+
+    Non-8-bit images are stretched for display only (see
+    ``_display_scale``); the model never sees this stretch.
 
     Args:
         image_path (str): RGB raster (usually date B).
@@ -364,17 +408,20 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
         out_path (str): RGB GeoTIFF to write, on the mask's grid.
         tile (int): Tile side.
         compress (str): GDAL compression.
+        rgb_bands (Sequence[int]): Red, green and blue band numbers, e.g.
+            ``(4, 3, 2)`` for Sentinel-2.
     """
     rasterio = import_rasterio()
     from rasterio.windows import Window as RioWindow
 
     from changefine_mm.visualization import overlay_changes
+    rgb_bands = [int(b) for b in rgb_bands]
     with open_raster(image_path) as src, rasterio.open(mask_path) as mask:
-        if src.count < 3:
-            raise ValueError(f'--overlay needs an RGB image, {image_path} '
-                             f'has {src.count} band(s)')
+        if src.count < max(rgb_bands):
+            raise ValueError(f'--overlay needs RGB bands {rgb_bands}, '
+                             f'{image_path} has {src.count} band(s)')
         profile = raster_profile(mask, 3, 'uint8', None, tile, compress)
-        scale = _display_scale(src)
+        scale = _display_scale(src, rgb_bands)
         with atomic_output(out_path) as partial, \
                 rasterio.open(partial, 'w', **profile) as dst:
             for row in range(0, mask.height, tile):
@@ -383,7 +430,7 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
                                        min(tile, mask.width - col),
                                        min(tile, mask.height - row))
                     try:
-                        rgb = src.read([1, 2, 3], window=window)
+                        rgb = src.read(rgb_bands, window=window)
                     except rasterio.errors.RasterioError as err:
                         raise read_error(image_path, f'block at column '
                                          f'{col}, row {row}', err) from err
@@ -396,7 +443,8 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
                     dst.write(painted.transpose(2, 0, 1), window=window)
 
 
-def _display_scale(src) -> Optional[float]:
+def _display_scale(src, rgb_bands: Sequence[int] = (1, 2, 3)
+                   ) -> Optional[float]:
     """Value shown as white for non-8-bit images (None for uint8).
 
     The 99th percentile of a decimated read (at most 1024x1024 pixels)
@@ -404,6 +452,7 @@ def _display_scale(src) -> Optional[float]:
     """
     if src.dtypes[0] == 'uint8':
         return None
-    preview = src.read([1, 2, 3], out_shape=(3, min(src.height, 1024),
-                                             min(src.width, 1024)))
+    preview = src.read(list(rgb_bands),
+                       out_shape=(3, min(src.height, 1024),
+                                  min(src.width, 1024)))
     return max(float(np.percentile(preview, 99)), 1.0)

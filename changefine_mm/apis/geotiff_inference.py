@@ -1,11 +1,9 @@
 """Big-scene change detection on a pair of GeoTIFFs with bounded memory."""
-import logging
 import os
 import os.path as osp
 from typing import Optional
 
 from mmengine.dist import barrier, get_dist_info
-from mmengine.logging import print_log
 
 from .geo import GeoPair, GeoTiffSink, import_rasterio
 from .scene import SceneStats, blend_scene
@@ -83,17 +81,15 @@ def predict_geotiff(inferencer,
     check_outputs([mask_path, prob_path], overwrite)
     rank = get_dist_info()[0] if share_windows else 0
     with rasterio.Env(GDAL_CACHEMAX=gdal_cache_mb), \
-            GeoPair(path_a, path_b, align=align) as pair:
+            GeoPair(path_a, path_b, align=align,
+                    bands=inferencer.bands) as pair:
         if pair.count != inferencer.in_channels:
             raise ValueError(
-                f'{path_a} has {pair.count} bands but the model takes '
-                f'{inferencer.in_channels} bands per date')
-        dtype = pair.src_a.dtypes[0]
-        if dtype != 'uint8' and rank == 0:
-            print_log(
-                f'{path_a} is {dtype}; the model was trained on 8-bit '
-                'images and gets the values as they are',
-                logger='current', level=logging.WARNING)
+                f'{path_a}: {pair.count} bands are read but the model takes '
+                f'{inferencer.in_channels} bands per date (choose them with '
+                '--bands / bands=...)')
+        # Bands selected and scaled per window (non-8-bit needs a rule).
+        read = inferencer.window_reader(pair)
         sink = None
         if rank == 0:
             for path in (mask_path, prob_path):
@@ -105,7 +101,7 @@ def predict_geotiff(inferencer,
         height, width = pair.shape
         try:
             stats = blend_scene(
-                inferencer.predict_arrays, pair.read, height, width,
+                inferencer.predict_arrays, read, height, width,
                 inferencer.num_scores, sink, window=window, overlap=overlap,
                 batch_size=inferencer.batch_size, strip_width=strip_width,
                 tile=tile, share_windows=share_windows, progress=progress)

@@ -24,6 +24,9 @@ from mmseg.structures import SegDataSample
 from torch import nn
 
 from changefine_mm.utils import CheckpointError, load_checkpoint_file
+from changefine_mm.utils.image_io import plane_bands
+from changefine_mm.utils.pixel_scaling import (ScaleRule, build_scale,
+                                               check_scalable)
 from changefine_mm.utils.runtime import adapt_to_machine
 from .scene import blend_scene
 
@@ -92,6 +95,17 @@ class ChangeInferencer:
             argmax) for a 2-class head. Ignored for more classes (argmax).
         cfg_options (dict, optional): Config overrides.
         trust_checkpoint (bool, optional): Allow full unpickling.
+        bands (Sequence[int], optional): 1-based bands of image files and
+            scenes to feed the model, e.g. ``[4, 3, 2]`` for an RGB model
+            on Sentinel-2. Defaults to those of the config's test pipeline
+            (``MultiImgLoadImageFromFile``), else all bands. Arrays given
+            directly are taken as they are.
+        scale (dict, optional): Pixel scaling rule (see
+            :mod:`changefine_mm.utils.pixel_scaling`); defaults to the
+            config's test pipeline's. Non-8-bit images need one.
+        precision (str): 'fp32' or 'bf16' (autocast of the forward; build
+            ChangeFine with ``model.test_cfg.precision`` too, so that its
+            frozen encoders are stored in bf16). Defaults to 'fp32'.
 
     Example:
         >>> inferencer = ChangeInferencer('configs/fcsn/fc_siam_diff_demo.py',
@@ -107,7 +121,9 @@ class ChangeInferencer:
                  batch_size: int = 4,
                  threshold: Optional[float] = None,
                  cfg_options: Optional[dict] = None,
-                 trust_checkpoint: Optional[bool] = None) -> None:
+                 trust_checkpoint: Optional[bool] = None,
+                 bands: Optional[Sequence[int]] = None,
+                 scale: Optional[dict] = None) -> None:
         if not isinstance(model, nn.Module):
             model = build_change_model(model, checkpoint, cfg_options,
                                        trust_checkpoint)
@@ -122,6 +138,11 @@ class ChangeInferencer:
         self.batch_size = batch_size
         self.num_classes = self._num_classes()
         self.threshold = self._threshold(threshold)
+        loading = _test_loading(getattr(model, 'cfg', None))
+        self.bands = list(bands) if bands is not None else \
+            loading.get('bands')
+        self.scale: Optional[ScaleRule] = build_scale(
+            scale if scale is not None else loading.get('scale'))
 
     @property
     def in_channels(self) -> int:
@@ -187,6 +208,67 @@ class ChangeInferencer:
             if probs.size(1) == 2:
                 probs = probs[:, 1:]
         return probs.cpu().numpy()
+
+    def load(self, path: str) -> np.ndarray:
+        """Read an image file as the model takes it (bands, scaling).
+
+        Args:
+            path (str): Image file.
+
+        Returns:
+            np.ndarray: ``(C, H, W)`` in the training band order.
+        """
+        from .files import read_image
+        return read_image(path, self.bands, self.scale)
+
+    def prepare_array(self, image: np.ndarray, name: str) -> np.ndarray:
+        """Scale a ``(C, H, W)`` array with the inferencer's rule.
+
+        Args:
+            image (np.ndarray): The pixels, in the training band order.
+            name (str): Its name in error messages.
+
+        Returns:
+            np.ndarray: The array itself (8-bit, no rule) or scaled.
+        """
+        check_scalable(image.dtype, self.scale, name)
+        if self.scale is None:
+            return image
+        hwc = image.transpose(1, 2, 0)
+        scaled = self.scale(hwc, plane_bands(None, hwc.shape[2]))
+        return np.ascontiguousarray(scaled.transpose(2, 0, 1))
+
+    def window_reader(self, pair):
+        """``pair.read`` with the pixel scaling applied to each window.
+
+        A rule that looks at the pixels (percentiles) is fitted once per
+        date on a decimated overview of the scene, so that all windows
+        get one stretch and no seams appear.
+
+        Args:
+            pair (GeoPair): The open scene pair.
+
+        Returns:
+            callable: ``window -> (a, b, valid)`` like ``pair.read``.
+        """
+        check_scalable(pair.src_a.dtypes[0], self.scale, pair.path_a)
+        rule = self.scale
+        if rule is None:
+            return pair.read
+        bands = plane_bands(pair.bands, pair.count)
+        views = pair.overview() if rule.needs_image else (None, None)
+        stretches = [rule.fit(view, bands) for view in views]
+
+        def read(window):
+            image_a, image_b, valid = pair.read(window)
+            scaled = [
+                rule.apply(image.transpose(1, 2, 0), stretch).transpose(
+                    2, 0, 1) for image, stretch in zip((image_a, image_b),
+                                                       stretches)
+            ]
+            return scaled[0], scaled[1], valid
+
+        return read
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Turn probabilities into a mask.
@@ -268,7 +350,6 @@ class ChangeInferencer:
             ``prob``: (H, W) float32 change probability for binary models,
             (K, H, W) class probabilities otherwise.
         """
-        from .files import read_image
         single = isinstance(images_a, (str, np.ndarray)) or hasattr(
             images_a, '__fspath__')
         list_a = [images_a] if single else list(images_a)
@@ -279,8 +360,10 @@ class ChangeInferencer:
         pairs = []
         for index, (item_a, item_b) in enumerate(zip(list_a, list_b)):
             pair = [
-                read_image(item) if not isinstance(item, np.ndarray) else
-                array_to_chw(item, channel_order) for item in (item_a, item_b)
+                self.load(item) if not isinstance(item, np.ndarray) else
+                self.prepare_array(array_to_chw(item, channel_order),
+                                   _name(item, index))
+                for item in (item_a, item_b)
             ]
             self.check_pair(pair, _name(item_a, index), _name(item_b, index))
             pairs.append(pair)
@@ -354,6 +437,19 @@ def array_to_chw(image: np.ndarray, channel_order: str = 'rgb') -> np.ndarray:
     if image.shape[2] == 3 and channel_order == 'rgb':
         image = image[..., ::-1]
     return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+
+def _test_loading(cfg: Optional[Config]) -> dict:
+    """``bands``/``scale`` of the test pipeline's image loading, if any."""
+    if cfg is None:
+        return {}
+    loader = cfg.get('test_dataloader') or {}
+    pipeline = (loader.get('dataset') or {}).get('pipeline') or \
+        cfg.get('test_pipeline') or []
+    for step in pipeline:
+        if step.get('type') == 'MultiImgLoadImageFromFile':
+            return step
+    return {}
 
 
 def _name(item: ImageLike, index: int) -> str:
