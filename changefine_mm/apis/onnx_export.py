@@ -4,8 +4,10 @@ The exported graph takes two uint8 images (date A and date B) and returns
 the change mask, so a deployment needs no Python code from this package:
 
 * inputs ``image_a``, ``image_b``: uint8 RGB, ``(H, W, 3)`` (``layout
-  'hwc'``) or ``(1, 3, H, W)`` (``'nchw'``); other band counts are taken in
-  their stored order;
+  'hwc'``) or ``(1, 3, H, W)`` (``'nchw'``); other band counts (the
+  model's ``backbone_inchannels``, e.g. 13) are taken in their stored
+  order. A config's pixel scaling rule is not in the graph: feed it the
+  0..255 image that the rule gives, as uint8;
 * inside: channel order and normalisation of the model's data
   preprocessor, padding to its ``size_divisor``, the model, resizing of
   the logits, removal of the padding, softmax/sigmoid and argmax/threshold;
@@ -54,8 +56,11 @@ class EndToEndChangeModel(nn.Module):
         self.threshold = threshold
         self.num_classes = num_classes
         pre = model.data_preprocessor
-        channels = pre.mean.numel() // 2 if getattr(
-            pre, 'mean', None) is not None else 3
+        # Bands per date: the model's own setting (configs of N-band models
+        # set it), else what the preprocessor's statistics imply.
+        channels = getattr(model, 'backbone_inchannels', None) or (
+            pre.mean.numel() // 2 if getattr(pre, 'mean', None) is not None
+            else 3)
         # The preprocessor turns BGR (training pipeline) into what the
         # model sees; the graph gets RGB, so it swaps only if the
         # preprocessor does not.
@@ -66,12 +71,16 @@ class EndToEndChangeModel(nn.Module):
             order = [2, 1, 0]
         self.register_buffer('order', torch.tensor(order), persistent=False)
         normalize = getattr(pre, '_enable_normalize', False)
+        # One date's statistics serve both dates (as in the preprocessor).
+        repeat = 2 if normalize and pre.mean.numel() == channels else 1
         self.register_buffer(
-            'mean', pre.mean.view(-1, 1, 1).clone() if normalize else
-            torch.zeros(2 * channels, 1, 1), persistent=False)
+            'mean', pre.mean.view(-1, 1, 1).repeat(repeat, 1, 1)
+            if normalize else torch.zeros(2 * channels, 1, 1),
+            persistent=False)
         self.register_buffer(
-            'std', pre.std.view(-1, 1, 1).clone() if normalize else
-            torch.ones(2 * channels, 1, 1), persistent=False)
+            'std', pre.std.view(-1, 1, 1).repeat(repeat, 1, 1)
+            if normalize else torch.ones(2 * channels, 1, 1),
+            persistent=False)
         test_cfg = getattr(pre, 'test_cfg', None) or {}
         self.size_divisor = test_cfg.get('size_divisor') or 1
         self.pad_val = float(getattr(pre, 'pad_val', 0))
@@ -236,12 +245,24 @@ def verify_onnx(path: str,
                  for p in pair]
         mask, prob = session.run(None, dict(image_a=feeds[0],
                                             image_b=feeds[1]))
-        with whole_image_inference(inferencer.model):
+        with whole_image_inference(inferencer.model), \
+                _unscaled(inferencer):
             expected = inferencer(pair[0], pair[1])
         max_diff = max(max_diff,
                        float(np.abs(prob[0] - expected['prob']).max()))
         mismatch += _firm_mismatches(mask[0], expected, inferencer)
     return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+
+
+@contextmanager
+def _unscaled(inferencer) -> Iterator[None]:
+    """Feed the inferencer's model the pixels as the graph gets them (the
+    graph's inputs are already scaled)."""
+    scale, inferencer.scale = inferencer.scale, None
+    try:
+        yield
+    finally:
+        inferencer.scale = scale
 
 
 @contextmanager

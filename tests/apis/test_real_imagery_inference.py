@@ -74,3 +74,23 @@ def test_16_bit_pngs_scaled_like_their_8_bit_originals(tiny_model_files,
     np.testing.assert_allclose(result['prob'], expected['prob'], atol=1e-5)
     with pytest.raises(ValueError, match='a16.png has uint16'):
         plain(*paths)
+
+
+def test_13_band_model_exports_to_onnx_with_its_band_count(tmp_path):
+    pytest.importorskip('onnxruntime')
+    from mmengine.config import Config
+
+    from changefine_mm.apis import build_change_model, export_onnx, verify_onnx
+    from conftest import REPO_ROOT
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/oscd/'
+                          'fc_ef_128x128_20k_oscd.py')
+    cfg.merge_from_dict(dict(model=dict(
+        backbone=dict(base_channel=4),
+        decode_head=dict(in_channels=4, channels=4))))
+    inferencer = ChangeInferencer(build_change_model(cfg).eval(),
+                                  device='cpu')
+    assert inferencer.in_channels == 13
+    path = export_onnx(inferencer, str(tmp_path / 'fc_ef_13.onnx'),
+                       shape=(32, 32))
+    result = verify_onnx(path, inferencer, [(32, 32), (40, 24)])
+    assert result['max_prob_diff'] < 1e-4 and result['mask_mismatch'] == 0
