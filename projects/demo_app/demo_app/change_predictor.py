@@ -50,7 +50,8 @@ def as_rgb(image: Optional[np.ndarray], name: str) -> np.ndarray:
         np.ndarray: The RGB image.
 
     Raises:
-        ValueError: If the image is missing or not an image array.
+        ValueError: If the image is missing, not an image array, or not
+            8-bit.
     """
     if image is None:
         raise ValueError(f'{name} is missing: upload both images')
@@ -61,7 +62,11 @@ def as_rgb(image: Optional[np.ndarray], name: str) -> np.ndarray:
         raise ValueError(f'{name} must be a gray, RGB or RGBA image, got an '
                          f'array of shape {image.shape}')
     if image.dtype != np.uint8:
-        image = np.clip(image, 0, 255).astype(np.uint8)
+        # Never cut 16-bit or float pixels to 8 bits behind the user's back.
+        raise ValueError(
+            f'{name} has {image.dtype} pixels; the demo takes 8-bit images. '
+            'Run tools/infer.py with --scale on 16-bit or float imagery '
+            '(docs/real_imagery.md)')
     return np.ascontiguousarray(image[..., :3])
 
 

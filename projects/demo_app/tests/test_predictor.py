@@ -105,3 +105,9 @@ def test_app_prediction_function_writes_the_mask(text_predictor, tmp_path):
     np.testing.assert_array_equal(mask, expected.mask * 255)
     with pytest.raises(gr.Error, match='different sizes'):
         predict(image_a, image_b[:10], 'Buildings.', 0.5)
+
+
+def test_16_bit_uploads_are_refused_not_cut_to_8_bits():
+    from projects.demo_app.demo_app.change_predictor import as_rgb
+    with pytest.raises(ValueError, match='date A image has uint16 pixels'):
+        as_rgb(np.full((4, 4, 3), 3000, np.uint16), 'date A image')
