@@ -1,36 +1,71 @@
-"""FLOPs, speed and peak memory of ChangeFine (full size, random weights).
+"""FLOPs, speed, memory and output agreement of ChangeFine's speed settings
+(full size, random weights, no files needed).
 
-FLOPs are counted with torch's ``FlopCounterMode`` (2 x multiply-adds;
-nn.MultiheadAttention's fused inference path is switched off while counting
-so that its projections are counted too) for one image pair, once for the
-evaluation forward (steady state: constant text embeddings are cached) and
-once for the training forward. The training forward also checks that the
-frozen SAM and CLIP image encoders build no autograd graph.
+FLOPs are counted with torch's ``FlopCounterMode`` (2 x multiply-adds) for
+one image pair, once for the evaluation forward (steady state: constant
+text embeddings are cached) and once for the training forward. The counter
+has no formula for the CPU kernel of ``F.scaled_dot_product_attention``
+(which ``nn.MultiheadAttention`` with ``need_weights=False`` also runs), so
+this script registers one (2 x (QK^T + AV) multiply-adds, forward and
+backward) and the attention is counted in every mode alike. The training
+forward also checks that the frozen SAM and CLIP image encoders build no
+autograd graph.
 
-Speed and peak memory are measured on CPU, each batch size in a fresh
-process: pairs per second of the evaluation forward (``torch.no_grad``) and
-the peak resident set size of that process.
+Speed: side by side in one run, ``mode='official'`` in float32 with the
+encoders' own attention modules (the official computation) and paper mode
+at each setting of :data:`SETTINGS`. Every setting runs in two fresh
+processes (inference, training), so that each peak resident set size is
+its own. Inference: pairs/s of the evaluation forward at batch 1 and 4 on
+the real LEVIR-CD crops of ``--real-data``, and the agreement of the
+predicted masks and the largest logit difference against paper mode in
+float32. Training: seconds per AdamW step at batch 2. Ratios are to the
+official-mode figure of the same run.
 
 Example:
-    python tools/analysis_tools/benchmark_changefine.py
     python tools/analysis_tools/benchmark_changefine.py \\
-        --modes paper official --batch-sizes 1 8 --out work_dirs/bench.md
+        --out work_dirs/changefine_benchmark.md
+    python tools/analysis_tools/benchmark_changefine.py --no-flops \\
+        --settings "official fp32 eager" "paper bf16" --device cuda
 """
 import argparse
+import glob
+import itertools
 import multiprocessing
+import os
+import os.path as osp
 import resource
+import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+from PIL import Image
 from torch import nn
+from torch.utils import flop_counter
 from torch.utils.flop_counter import FlopCounterMode
 
 import changefine_mm
+from changefine_mm.engine import AutocastOptimWrapper
 from changefine_mm.registry import MODELS
 
 DEFAULT_CONFIG = 'configs/changefine/changefine_levircd.py'
+DEFAULT_REAL_DATA = '../shared/data/realcd/levir_cd_256'
+# Speed settings: mode, SDPA attention, test_cfg.precision,
+# train_cfg.frozen_precision, autocast of the training step (--amp).
+SETTINGS = {
+    'official fp32 eager': ('official', False, 'fp32', 'fp32', False),
+    'paper fp32 eager': ('paper', False, 'fp32', 'fp32', False),
+    'paper fp32': ('paper', True, 'fp32', 'fp32', False),
+    'paper bf16 frozen': ('paper', True, 'fp32', 'bf16', False),
+    'paper bf16': ('paper', True, 'bf16', 'bf16', True),
+}
+BASELINE = 'official fp32 eager'
+REFERENCE = 'paper fp32'
 # Rows of the FLOPs table: (label, module path inside the model).
 PARTS = (
     ('SAM ViT-B image encoder (frozen)', 'backbone.image_encoder'),
@@ -50,31 +85,83 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG,
                         help=f'ChangeFine config (default {DEFAULT_CONFIG})')
     parser.add_argument('--modes', nargs='+', default=['paper', 'official'],
-                        choices=['paper', 'official'])
+                        choices=['paper', 'official'],
+                        help='modes of the FLOPs table')
     parser.add_argument('--size', type=int, default=256,
                         help='square input size (default 256)')
-    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 8])
-    parser.add_argument('--speed-modes', nargs='+', default=['paper'],
-                        choices=['paper', 'official'],
-                        help='modes timed on CPU (default: paper)')
+    parser.add_argument('--settings', nargs='+', default=list(SETTINGS),
+                        choices=list(SETTINGS),
+                        help=f'speed settings (the baseline {BASELINE!r} '
+                        f'and the reference {REFERENCE!r} are always run)')
+    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4])
+    parser.add_argument('--train-batch', type=int, default=2)
     parser.add_argument('--repeat', type=int, default=3,
-                        help='timed forwards per batch size (after one '
-                        'warm-up forward)')
+                        help='timed calls per batch size after one warm-up')
+    parser.add_argument('--rounds', type=int, default=1,
+                        help='run every setting this many times (in turn) '
+                        'and keep its best time: less noise on a shared '
+                        'machine')
+    parser.add_argument('--real-data', default=DEFAULT_REAL_DATA,
+                        help='folder with A/, B/, label/ crops of --size '
+                        f'(default {DEFAULT_REAL_DATA})')
+    parser.add_argument('--device', default='cpu',
+                        help='cpu or cuda (untested on GPU so far)')
+    parser.add_argument('--no-flops', action='store_true',
+                        help='speed only')
     parser.add_argument('--no-speed', action='store_true',
                         help='count FLOPs only')
     parser.add_argument('--out', help='also write the tables to this file')
     return parser.parse_args(argv)
 
 
-def build_model(config: str, mode: str) -> nn.Module:
-    """The config's model, full size, random SAM/CLIP weights, plain BN."""
+def build_model(config: str, mode: str, fused: bool = True,
+                precision: str = 'fp32', frozen: str = 'fp32') -> nn.Module:
+    """The config's model, full size, random SAM/CLIP weights, plain BN.
+
+    Args:
+        config (str): ChangeFine config.
+        mode (str): 'paper' or 'official'.
+        fused (bool): ``backbone.fused_attention``.
+        precision (str): ``test_cfg.precision``.
+        frozen (str): ``train_cfg.frozen_precision``.
+
+    Returns:
+        nn.Module: The model (seeded: the same weights in every process).
+    """
     changefine_mm.register_all_modules()
     cfg = Config.fromfile(config).model
     cfg.mode = mode
     cfg.init_seed = 0
-    cfg.backbone.update(sam_checkpoint=None, clip_checkpoint=None)
+    cfg.backbone.update(sam_checkpoint=None, clip_checkpoint=None,
+                        fused_attention=fused)
     cfg.neck.norm_cfg = dict(type='BN')
+    cfg.test_cfg = dict(cfg.get('test_cfg') or {}, precision=precision)
+    cfg.train_cfg = dict(cfg.get('train_cfg') or {},
+                         frozen_precision=frozen)
     return MODELS.build(cfg)
+
+
+def _sdpa_flops(query, key, value, *args, out_shape=None, **kwargs) -> int:
+    return flop_counter.sdpa_flop_count(query, key, value)
+
+
+def _sdpa_backward_flops(grad_out, query, key, value, *args,
+                         out_shape=None, **kwargs) -> int:
+    return flop_counter.sdpa_backward_flop_count(grad_out, query, key,
+                                                 value)
+
+
+def count_cpu_attention() -> None:
+    """Give ``FlopCounterMode`` formulas for the CPU attention kernels it
+    lacks (see the module doc); a no-op where torch already has them."""
+    aten = torch.ops.aten
+    for name, formula in (
+            ('_scaled_dot_product_flash_attention_for_cpu', _sdpa_flops),
+            ('_scaled_dot_product_flash_attention_for_cpu_backward',
+             _sdpa_backward_flops)):
+        op = getattr(aten, name, None)
+        if op is not None and op not in flop_counter.flop_registry:
+            flop_counter.register_flop_formula(op)(formula)
 
 
 def count_flops(model: nn.Module, inputs: torch.Tensor) -> Dict[str, float]:
@@ -134,6 +221,7 @@ def flops_table(config: str, modes: List[str], size: int) -> str:
     """Markdown table of GFLOPs per pair for each mode (eval and train)."""
     columns, totals = {}, {}
     inputs = torch.randn(1, 6, size, size)
+    count_cpu_attention()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
         for mode in modes:
@@ -156,75 +244,227 @@ def flops_table(config: str, modes: List[str], size: int) -> str:
         name = f'**{label}**' if label == 'total' else label
         lines.append(f'| {name} | {cells} |')
     lines.append('')
-    lines.append(f'GFLOPs per {size}x{size} pair (2 x multiply-adds); '
-                 'frozen SAM/CLIP image encoders build no autograd graph '
-                 '(checked).')
+    lines.append(f'GFLOPs per {size}x{size} pair (2 x multiply-adds, '
+                 'attention included); frozen SAM/CLIP image encoders build '
+                 'no autograd graph (checked).')
     return '\n'.join(lines)
 
 
-def _time_forward(config: str, mode: str, batch: int, size: int,
-                  repeat: int) -> Dict[str, float]:
-    """Run in a fresh process: eval-forward speed, resident memory after
-    the model build and peak RSS."""
-    model = build_model(config, mode).eval()
-    built_gib = _resident_gib()
-    inputs = torch.randn(batch, 6, size, size)
+def load_real_pairs(folder: str, size: int
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Real pairs (N, 6, size, size) in 0-255 RGB and labels (N, size,
+    size) in {0, 1} from ``folder``/A, B, label (same file names)."""
+    names = sorted(osp.basename(p)
+                   for p in glob.glob(osp.join(folder, 'A', '*.png')))
+    if not names:
+        raise FileNotFoundError(
+            f'--real-data {folder}: no A/*.png; give the folder of the '
+            'LEVIR-CD crops (A/, B/, label/)')
+    pairs, labels = [], []
+    for name in names:
+        dates = [np.asarray(Image.open(osp.join(folder, d, name))
+                            .convert('RGB')) for d in ('A', 'B')]
+        label = np.asarray(Image.open(osp.join(folder, 'label', name)))
+        if any(d.shape[:2] != (size, size) for d in dates):
+            continue
+        pairs.append(np.concatenate(dates, axis=2).transpose(2, 0, 1))
+        labels.append(label > 0)
+    if not pairs:
+        raise ValueError(f'--real-data {folder}: no {size}x{size} pairs')
+    return (torch.from_numpy(np.stack(pairs)).float(),
+            torch.from_numpy(np.stack(labels)).long())
+
+
+def _normalise(model: nn.Module, pairs: torch.Tensor) -> torch.Tensor:
+    """Pixels -> model inputs with the config's mean and std."""
+    pre = model.data_preprocessor
+    return (pairs - pre.mean.cpu()) / pre.std.cpu()
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def _peak_gib(device: torch.device) -> float:
+    """Peak RSS of this process (and peak GPU memory on CUDA)."""
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) / 2**30
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _timed(fn, device: torch.device, calls: int) -> float:
+    """Seconds per call of ``fn`` after one warm-up call."""
+    fn()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    _sync(device)
+    return (time.perf_counter() - start) / calls
+
+
+def measure_inference(config: str, setting: str, real_data: str, size: int,
+                      batch_sizes: List[int], repeat: int, device: str,
+                      reference: str) -> dict:
+    """Run in a fresh process: eval-forward speed per batch size, peak
+    memory and (except for the official baseline) mask agreement and the
+    largest |logit difference| against ``reference`` (written by the
+    reference setting)."""
+    mode, fused, precision, frozen, _ = SETTINGS[setting]
+    device = torch.device(device)
+    model = build_model(config, mode, fused, precision, frozen)
+    model = model.to(device).eval()
+    real, _ = load_real_pairs(real_data, size)
+    inputs = _normalise(model, real).to(device)
+    result = dict(pairs_per_s={}, peak_gib={})
     with torch.no_grad():
-        model(inputs, mode='tensor')
-        start = time.perf_counter()
-        for _ in range(repeat):
-            model(inputs, mode='tensor')
-        seconds = time.perf_counter() - start
-    return dict(
-        pairs_per_s=batch * repeat / seconds,
-        built_gib=built_gib,
-        peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
-        2**20,
-        threads=torch.get_num_threads())
-
-
-def _resident_gib() -> float:
-    """Current resident set size (Linux /proc; NaN elsewhere)."""
-    try:
-        with open('/proc/self/statm') as f:
-            pages = int(f.read().split()[1])
-    except (OSError, IndexError, ValueError):
-        return float('nan')
-    return pages * resource.getpagesize() / 2**30
-
-
-def speed_table(config: str, modes: List[str], batch_sizes: List[int],
-                size: int, repeat: int) -> str:
-    """Markdown table of CPU pairs/s and peak RSS, one process per row."""
-    context = multiprocessing.get_context('spawn')
-    lines = ['| mode | batch | pairs/s | s/pair | RSS after build (GiB) | '
-             'peak RSS (GiB) | threads |', '|---|---|---|---|---|---|---|']
-    for mode in modes:
         for batch in batch_sizes:
-            with context.Pool(1) as pool:
-                result = pool.apply(_time_forward,
-                                    (config, mode, batch, size, repeat))
-            lines.append(
-                f'| {mode} | {batch} | {result["pairs_per_s"]:.3f} | '
-                f'{1 / result["pairs_per_s"]:.2f} | '
-                f'{result["built_gib"]:.2f} | '
-                f'{result["peak_rss_gib"]:.2f} | {result["threads"]} |')
+            chunks = [inputs[i:i + batch]
+                      for i in range(0, len(inputs) - batch + 1, batch)]
+            calls = itertools.count()
+
+            def forward() -> None:
+                chunk = chunks[next(calls) % len(chunks)]
+                model(chunk, mode='tensor')
+
+            seconds = _timed(forward, device, repeat)
+            result['pairs_per_s'][batch] = batch / seconds
+            result['peak_gib'][batch] = _peak_gib(device)
+        logits = torch.cat([
+            model(inputs[i:i + 4], mode='tensor')['pred'].float().cpu()
+            for i in range(0, len(inputs), 4)])
+    if setting == REFERENCE:
+        torch.save(logits, reference)
+    elif setting != BASELINE:
+        wanted = torch.load(reference)
+        result['agreement'] = (logits.argmax(1) == wanted.argmax(1)
+                               ).float().mean().item()
+        result['max_dlogit'] = (logits - wanted).abs().max().item()
+    result['threads'] = torch.get_num_threads()
+    return result
+
+
+def measure_training(config: str, setting: str, real_data: str, size: int,
+                     batch: int, repeat: int, device: str) -> dict:
+    """Run in a fresh process: seconds per training step (forward, loss,
+    backward, AdamW) at ``batch`` and the peak memory."""
+    mode, fused, precision, frozen, amp = SETTINGS[setting]
+    device = torch.device(device)
+    model = build_model(config, mode, fused, precision, frozen)
+    model = model.to(device).train()
+    real, labels = load_real_pairs(real_data, size)
+    inputs = _normalise(model, real[:batch]).to(device)
+    samples = []
+    for label in labels[:batch]:
+        sample = SegDataSample(gt_sem_seg=PixelData(data=label[None]))
+        sample.set_metainfo(dict(img_shape=(size, size),
+                                 ori_shape=(size, size),
+                                 pad_shape=(size, size)))
+        samples.append(sample.to(device))
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    wrapper = AutocastOptimWrapper(optimizer=optimizer) if amp else \
+        OptimWrapper(optimizer=optimizer)
+
+    def step() -> None:
+        with wrapper.optim_context(model):
+            losses = model.loss(inputs, samples)
+        wrapper.update_params(
+            sum(v for k, v in losses.items() if 'loss' in k))
+
+    seconds = _timed(step, device, repeat)
+    return dict(s_per_iter=seconds, peak_gib=_peak_gib(device))
+
+
+def _in_fresh_process(fn, *args) -> dict:
+    with multiprocessing.get_context('spawn').Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def run_settings(args: argparse.Namespace) -> Dict[str, dict]:
+    """Every setting (baseline and reference first), ``args.rounds``
+    times in turn; the best time of each is kept."""
+    order = [BASELINE, REFERENCE] + [
+        s for s in args.settings if s not in (BASELINE, REFERENCE)]
+    results: Dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        reference = os.path.join(tmp, 'reference_logits.pt')
+        for _ in range(args.rounds):
+            for setting in order:
+                infer = _in_fresh_process(
+                    measure_inference, args.config, setting, args.real_data,
+                    args.size, args.batch_sizes, args.repeat, args.device,
+                    reference)
+                train = _in_fresh_process(
+                    measure_training, args.config, setting, args.real_data,
+                    args.size, args.train_batch, args.repeat, args.device)
+                print(f'{setting}: {infer} {train}', flush=True)
+                _keep_best(results, setting, infer, train)
+    return results
+
+
+def _keep_best(results: Dict[str, dict], setting: str, infer: dict,
+               train: dict) -> None:
+    if setting not in results:
+        results[setting] = dict(infer=infer, train=train)
+        return
+    best = results[setting]
+    for batch, value in infer['pairs_per_s'].items():
+        best['infer']['pairs_per_s'][batch] = max(
+            value, best['infer']['pairs_per_s'][batch])
+    best['train']['s_per_iter'] = min(train['s_per_iter'],
+                                      best['train']['s_per_iter'])
+
+
+def speed_table(results: Dict[str, dict], args: argparse.Namespace) -> str:
+    """Markdown table of the settings, ratios to the official baseline."""
+    base = results[BASELINE]
+    memory = 'GPU GiB' if args.device.startswith('cuda') else 'RSS GiB'
+    header = ['setting']
+    for batch in args.batch_sizes:
+        header += [f'pairs/s b{batch}', 'x official']
+    header += [f'train s/iter b{args.train_batch}', 'x official']
+    header += [f'peak {memory} infer b{args.batch_sizes[0]}',
+               f'peak {memory} train', 'mask agreement', 'max abs Δlogit']
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '|---' * len(header) + '|']
+    for setting, result in results.items():
+        infer, train = result['infer'], result['train']
+        cells = [setting]
+        for batch in args.batch_sizes:
+            value = infer['pairs_per_s'][batch]
+            cells += [f'{value:.3f}',
+                      f'{value / base["infer"]["pairs_per_s"][batch]:.2f}']
+        cells += [f'{train["s_per_iter"]:.2f}',
+                  f'{base["train"]["s_per_iter"] / train["s_per_iter"]:.2f}']
+        cells += [f'{infer["peak_gib"][args.batch_sizes[0]]:.2f}',
+                  f'{train["peak_gib"]:.2f}']
+        if 'agreement' in infer:
+            cells += [f'{100 * infer["agreement"]:.2f} %',
+                      f'{infer["max_dlogit"]:.3g}']
+        else:
+            cells += ['reference' if setting == REFERENCE else '—'] * 2
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    threads = base['infer']['threads']
     lines.append('')
-    lines.append(f'CPU eval forward at {size}x{size}, torch.no_grad, '
-                 f'{repeat} timed forwards after one warm-up, one process '
-                 'per row; peak RSS of the whole process, model build '
-                 'included.')
+    lines.append(
+        f'{args.device}, {threads} thread(s), {args.size}x{args.size}, '
+        f'random weights (seed 0), real LEVIR-CD crops; one process per '
+        f'setting and task; {args.repeat} timed calls after a warm-up, '
+        f'best of {args.rounds} round(s). Agreement: predicted masks and '
+        f'logits against {REFERENCE!r}.')
     return '\n'.join(lines)
 
 
 def main(argv: Optional[List[str]] = None) -> str:
     args = parse_args(argv)
-    report = [flops_table(args.config, args.modes, args.size)]
-    print(report[0], flush=True)
+    report = []
+    if not args.no_flops:
+        report.append(flops_table(args.config, args.modes, args.size))
+        print(report[-1], flush=True)
     if not args.no_speed:
-        report.append(
-            speed_table(args.config, args.speed_modes, args.batch_sizes,
-                        args.size, args.repeat))
+        report.append(speed_table(run_settings(args), args))
         print('\n' + report[-1], flush=True)
     text = '\n\n'.join(report) + '\n'
     if args.out:
