@@ -1,0 +1,59 @@
+_base_ = [
+    '../../_base_/models/mtkd/mtkd-changer_r18.py', 
+    '../../common/standard_512x512_200k_jl1cd.py']
+
+crop_size = (512, 512)
+
+checkpoint_student = None
+checkpoint_teacher_l = None
+checkpoint_teacher_m = None
+checkpoint_teacher_s = None
+
+model = dict(
+    # student
+    init_cfg=dict(type='Pretrained', checkpoint=checkpoint_student),
+    # teacher large    
+    init_cfg_t_l = dict(type='Pretrained', checkpoint=checkpoint_teacher_l),
+    # teacher medium    
+    init_cfg_t_m = dict(type='Pretrained', checkpoint=checkpoint_teacher_m),
+    # teacher small    
+    init_cfg_t_s = dict(type='Pretrained', checkpoint=checkpoint_teacher_s),
+    
+    backbone=dict(
+        interaction_cfg=(
+            None,
+            dict(type='SpatialExchange', p=1/2),
+            dict(type='ChannelExchange', p=1/2),
+            dict(type='ChannelExchange', p=1/2))
+    ),
+    decode_head=dict(
+        num_classes=2,
+        sampler=dict(type='mmseg.OHEMPixelSampler', thresh=0.7, min_kept=100000)),
+        # test_cfg=dict(mode='slide', crop_size=crop_size, stride=(crop_size[0]//2, crop_size[1]//2)),
+    )
+
+train_pipeline = [
+    dict(type='MultiImgLoadImageFromFile'),
+    dict(type='MultiImgLoadAnnotations'),
+    dict(type='MultiImgRandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
+    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='MultiImgExchangeTime', prob=0.5),
+    dict(
+        type='MultiImgPhotoMetricDistortion',
+        brightness_delta=10,
+        contrast_range=(0.8, 1.2),
+        saturation_range=(0.8, 1.2),
+        hue_delta=10),
+    dict(type='MultiImgPackSegInputs')
+]
+
+train_dataloader = dict(
+    dataset=dict(pipeline=train_pipeline))
+
+# optimizer
+optimizer=dict(
+    type='AdamW', lr=0.005, betas=(0.9, 0.999), weight_decay=0.05)
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=optimizer)

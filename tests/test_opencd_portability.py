@@ -1,0 +1,129 @@
+"""open-cd's own configs build and train here with only the scope changed.
+
+``tests/data/opencd_configs/`` holds verbatim copies of open-cd configs
+(source and commit in its README.md). Each is run by
+``tools/analysis_tools/opencd_portability.py`` (tiny generated dataset in
+the config's layout, 32-pixel crops, one train step, one scored val step)
+and must end as listed in ``EXPECTED``: 'runs', or the reason it cannot
+yet. When a family is added, its entries change to 'runs' here.
+"""
+import os.path as osp
+import tempfile
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from conftest import REPO_ROOT, load_tool
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
+PORTABILITY = load_tool('analysis_tools', 'opencd_portability.py')
+CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs', 'configs')
+NO_MODEL = 'no model (dataset base config)'
+
+EXPECTED = {
+    'ban/ban_vit-b16-clip_mit-b0_256x256_100e_whucd.py': 'missing BAN',
+    'bit/bit_r18_256x256_40k_levircd.py': 'runs',
+    'changeformer/changeformer_mit-b0_256x256_40k_levircd.py': 'runs',
+    'changer/changer_ex_mit-b0_512x512_40k_levircd.py': 'runs',
+    'changer/changer_ex_r18_512x512_80k_s2looking.py': 'runs',
+    'changer/changer_ex_s50_512x512_40k_levircd.py': 'runs',
+    'changestar/changestar_farseg_1x96_256x256_40k_levircd.py':
+    'missing FarSegFPN',
+    'common/standard_256x256_100e_whucd.py': NO_MODEL,
+    'common/standard_256x256_40k_levircd.py': NO_MODEL,
+    'common/standard_512x512_200k_jl1cd.py': NO_MODEL,
+    'common/standard_512x512_40k_levircd.py': NO_MODEL,
+    'common/standard_512x512_40k_s2looking.py': NO_MODEL,
+    'fcsn/fc_siam_diff_256x256_40k_levircd.py': 'runs',
+    'general_scd/scd_upernet_r18_256x512_10k_second.py':
+    'missing SECOND_Dataset',
+    'hanet/hanet_256x256_40k_levircd.py': 'runs',
+    'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'runs',
+    'mtkd/step2/small-changer_ex_r18_512x512_200k_jl1cd.py': 'runs',
+    'mtkd/step3/mtkd-changer_ex_r18_512x512_200k_jl1cd.py':
+    'missing DistillDIEncoderDecoder',
+    'snunet/snunet_c16_256x256_120k_svcd.py': 'runs',
+    'stanet/stanet_base_256x256_40k_levircd.py': 'runs',
+    'tinycd/tinycd_256x256_40k_levircd.py': 'runs',
+}
+
+# open-cd's dataset base configs: their datasets and pipelines build.
+DATASET_BASES = {
+    'clcd.py': 'builds',
+    'dsifn.py': 'builds',
+    'levir_cd.py': 'builds',
+    'rsipac_cd.py': 'builds',
+    's2looking.py': 'builds',
+    'svcd.py': 'builds',
+    'whu_cd.py': 'builds',
+    'bandon.py': 'missing BANDON_Dataset',
+    'landsat.py': 'missing Landsat_Dataset',
+    'second.py': 'missing SECOND_Dataset',
+}
+
+
+def outcome(result: dict) -> str:
+    """'runs', 'missing <type>', the no-model note, or the failure."""
+    if result['status'] == 'runs':
+        return 'runs'
+    error = result['error']
+    if error.startswith('ValueError: no model'):
+        return NO_MODEL
+    for marker in (' is not in the changefine_mm', ' is not registered'):
+        if marker in error:
+            name = error.split(marker)[0].split()[-1].strip('\'"')
+            return f'missing {name}'
+    return f"fails at {result['stage']}: {error}"
+
+
+def test_the_kept_configs_are_the_listed_ones():
+    found = {
+        osp.relpath(p, CONFIGS)
+        for p in PORTABILITY.find_configs(osp.dirname(CONFIGS))
+    }
+    assert found == set(EXPECTED)
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_open_cd_config(name, tmp_path):
+    result = PORTABILITY.run_config(osp.join(CONFIGS, name), str(tmp_path),
+                                    size=32)
+    assert outcome(result) == EXPECTED[name]
+
+
+def build_dataset_base(path: str, work_dir: str) -> str:
+    cfg = Config.fromfile(path)
+    PORTABILITY.user_edits(cfg, work_dir, 32)
+    with DefaultScope.overwrite_default_scope('changefine_mm'):
+        try:
+            PORTABILITY.build_data(cfg, 32)
+        except PORTABILITY.StageError as err:
+            return outcome(dict(status='fails', stage=err.stage,
+                                error=PORTABILITY._first_line(err.error)))
+    return 'builds'
+
+
+@pytest.mark.parametrize('name', sorted(DATASET_BASES))
+def test_open_cd_dataset_config(name):
+    path = osp.join(CONFIGS, '_base_', 'datasets', name)
+    with tempfile.TemporaryDirectory() as work_dir:
+        assert build_dataset_base(path, work_dir) == DATASET_BASES[name]
+
+
+def test_summary_table_counts_per_family():
+    root = osp.dirname(CONFIGS)
+    results = {
+        osp.join(CONFIGS, 'bit', 'a.py'): dict(status='runs',
+                                                stage='val_step', error=''),
+        osp.join(CONFIGS, 'bit', 'b.py'): dict(status='fails',
+                                                stage='train_step',
+                                                error='x'),
+        osp.join(CONFIGS, 'ban', 'c.py'): dict(status='fails',
+                                                stage='model', error='y'),
+    }
+    table = PORTABILITY.summary_table(results, root)
+    assert '| ban | 1 | 0 | 0 |' in table
+    assert '| bit | 2 | 2 | 1 |' in table
+    assert '| **all** | **3** | **2** | **1** |' in table
