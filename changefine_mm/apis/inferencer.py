@@ -23,6 +23,8 @@ from mmengine.runner import load_state_dict
 from mmseg.structures import SegDataSample
 from torch import nn
 
+from changefine_mm.models.utils.precision import (autocast_to,
+                                                  precision_dtype)
 from changefine_mm.utils import CheckpointError, load_checkpoint_file
 from changefine_mm.utils.image_io import plane_bands
 from changefine_mm.utils.pixel_scaling import (ScaleRule, build_scale,
@@ -106,6 +108,9 @@ class ChangeInferencer:
         precision (str): 'fp32' or 'bf16' (autocast of the forward; build
             ChangeFine with ``model.test_cfg.precision`` too, so that its
             frozen encoders are stored in bf16). Defaults to 'fp32'.
+        precision (str): 'fp32' or 'bf16' (autocast of the forward; build
+            ChangeFine with ``model.test_cfg.precision`` too, so that its
+            frozen encoders are stored in bf16). Defaults to 'fp32'.
 
     Example:
         >>> inferencer = ChangeInferencer('configs/fcsn/fc_siam_diff_demo.py',
@@ -123,7 +128,8 @@ class ChangeInferencer:
                  cfg_options: Optional[dict] = None,
                  trust_checkpoint: Optional[bool] = None,
                  bands: Optional[Sequence[int]] = None,
-                 scale: Optional[dict] = None) -> None:
+                 scale: Optional[dict] = None,
+                 precision: str = 'fp32') -> None:
         if not isinstance(model, nn.Module):
             model = build_change_model(model, checkpoint, cfg_options,
                                        trust_checkpoint)
@@ -136,6 +142,7 @@ class ChangeInferencer:
             'cuda' if torch.cuda.is_available() else 'cpu'))
         self.model = model.to(self.device).eval()
         self.batch_size = batch_size
+        self.dtype = precision_dtype(precision, 'precision')
         self.num_classes = self._num_classes()
         self.threshold = self._threshold(threshold)
         loading = _test_loading(getattr(model, 'cfg', None))
@@ -197,7 +204,7 @@ class ChangeInferencer:
             shape = tuple(pair.shape[1:])
             samples.append(SegDataSample(
                 metainfo=dict(ori_shape=shape, img_shape=shape)))
-        with torch.no_grad():
+        with torch.no_grad(), autocast_to(self.device.type, self.dtype):
             results = self.model.test_step(
                 dict(inputs=inputs, data_samples=samples))
         logits = torch.stack([r.seg_logits.data for r in results]).float()
