@@ -108,9 +108,6 @@ class ChangeInferencer:
         precision (str): 'fp32' or 'bf16' (autocast of the forward; build
             ChangeFine with ``model.test_cfg.precision`` too, so that its
             frozen encoders are stored in bf16). Defaults to 'fp32'.
-        precision (str): 'fp32' or 'bf16' (autocast of the forward; build
-            ChangeFine with ``model.test_cfg.precision`` too, so that its
-            frozen encoders are stored in bf16). Defaults to 'fp32'.
 
     Example:
         >>> inferencer = ChangeInferencer('configs/fcsn/fc_siam_diff_demo.py',
