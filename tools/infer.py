@@ -27,6 +27,7 @@ from mmengine.dist import get_dist_info, init_dist
 from changefine_mm.apis import ChangeInferencer, predict_files
 from changefine_mm.utils import CheckpointError, preflight
 from changefine_mm.utils.pixel_scaling import scale_from_tokens
+from changefine_mm.utils.runtime import precision_options
 from changefine_mm.utils.threads import configure_threads
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
@@ -103,6 +104,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '(only for files you trust: unpickling can run code)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value')
+    parser.add_argument('--precision', default='fp32',
+                        choices=['fp32', 'bf16'],
+                        help='bf16: autocast (and ChangeFine\'s frozen '
+                        'encoders stored in bf16)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher for multi-GPU / multi-node runs')
@@ -141,7 +146,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     inferencer = ChangeInferencer(
         args.config, args.checkpoint, device=device,
         batch_size=args.batch_size, threshold=args.threshold,
-        cfg_options=args.cfg_options,
+        cfg_options=precision_options(args.cfg_options, args.precision),
+        precision=args.precision,
         trust_checkpoint=args.trust_checkpoint or None,
         bands=args.bands, scale=scale_from_tokens(args.scale))
     jobs = predict_files(

@@ -14,7 +14,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from changefine_mm.utils import preflight, set_checkpoint_trust
-from changefine_mm.utils.runtime import adapt_to_machine
+from changefine_mm.utils.runtime import (adapt_to_machine,
+                                         set_test_precision)
 from changefine_mm.utils.threads import configure_threads
 
 VIS_HOOK = 'ChangeVisualizationHook'
@@ -53,6 +54,9 @@ def parse_args() -> argparse.Namespace:
         'you trust: unpickling can run code)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value')
+    parser.add_argument('--precision', choices=['fp32', 'bf16'],
+                        help='ChangeFine test_cfg.precision (bf16: frozen '
+                        'encoders and the rest under bf16 autocast)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
@@ -121,6 +125,8 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     configure_threads(cfg)
+    if args.precision:
+        set_test_precision(cfg, args.precision)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -51,7 +51,9 @@ def parse_args() -> argparse.Namespace:
         help='start a new run even if the work dir holds checkpoints of an '
         'earlier run (they are overwritten as this run reaches them)')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed-precision training (GPU only)')
+                        help='mixed precision: float16 AMP on GPU, '
+                        'bfloat16 autocast on CPU (ChangeFine: frozen '
+                        'encoders in bf16 too)')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
