@@ -45,10 +45,12 @@ def check_pairs(data_list: Sequence[dict],
                 progress: bool = True) -> PairProblems:
     """Check the headers (and optionally label values) of every pair.
 
-    Checked: every file can be read; A, B and the label have one size; A
-    and B have the same number of bands (8-bit grey next to 3 bands is
-    fine: grey is read as 3 equal bands) and the same dtype; with
-    ``check_labels`` the label values follow the dataset's label rule.
+    Checked (local files; pairs with a remote path such as ``s3://`` are
+    not checked): every file can be read; A, B and the label have one
+    size; A and B have the same number of bands (8-bit grey next to 3
+    bands is fine: grey is read as 3 equal bands) and the same dtype;
+    with ``check_labels`` the label values follow the dataset's label
+    rule.
 
     Args:
         data_list (sequence[dict]): ``data_info`` dicts of
@@ -81,6 +83,8 @@ def _check_pair(index: int, info: dict, check_labels: bool,
                 problems: PairProblems) -> None:
     path_a, path_b = info['img_path']
     label = info.get('seg_map_path')
+    if any('://' in str(p) for p in (path_a, path_b, label)):
+        return  # remote files: reading headers would mean downloading them
     headers = {}
     for path in (path_a, path_b) + ((label, ) if label else ()):
         try:

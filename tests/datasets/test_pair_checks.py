@@ -123,3 +123,10 @@ def test_only_headers_are_read_without_check_labels(bad_root, monkeypatch):
     dataset = CDDataset(data_root=bad_root, data_prefix=PREFIX,
                         on_bad_pair='skip')
     assert len(dataset) == 9
+
+
+def test_remote_pairs_are_not_checked():
+    remote = dict(img_path=['s3://bucket/A/x.png', 's3://bucket/B/x.png'],
+                  seg_map_path='s3://bucket/label/x.png')
+    assert not pair_checks.check_pairs([remote], check_labels=True,
+                                       progress=False).by_index
