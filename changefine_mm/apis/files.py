@@ -351,8 +351,8 @@ def check_inputs(jobs: List[PairJob], align: bool) -> None:
         raise ValueError(problems[0])
     if problems:
         raise ValueError(f'{len(problems)} of {len(jobs)} pairs cannot be '
-                         'used (nothing was written):\n' + '\n'.join(
-                             f'- {p}' for p in problems))
+                         'used (nothing was written; fix or move these '
+                         'files):\n' + '\n'.join(f'- {p}' for p in problems))
 
 
 def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,

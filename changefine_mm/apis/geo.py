@@ -147,7 +147,8 @@ def read_error(path: str, what: str, err: Exception) -> ValueError:
         ValueError: 'cannot read ... of PATH (corrupt or truncated?): ...'.
     """
     return ValueError(f'cannot read {what} of {path} (corrupt or truncated '
-                      f'file?): {err}')
+                      f'file?): {err}. Copy or export the file again '
+                      '(gdalinfo -checksum FILE reads every block).')
 
 
 def _band_list(bands: Optional[Sequence[int]], count: int,

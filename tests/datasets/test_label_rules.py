@@ -52,6 +52,16 @@ def test_to_binary_refuses_damage_grades(tmp_path):
     assert tree_state(str(tmp_path)) == before
 
 
+def test_strict_rule_does_not_recommend_to_binary_for_grades(tmp_path):
+    write_pair(str(tmp_path), 'grades', label=xbd_label())
+    dataset = CDDataset(data_root=str(tmp_path), data_prefix=PREFIX)
+    with pytest.raises(LabelValueError) as err:
+        load(dataset)
+    message = str(err.value)
+    assert 'grades.png' in message and 'to_binary' not in message
+    assert {0: 0, 1: 0, 2: 1, 3: 1, 4: 1} in proposed_maps(message)
+
+
 def test_xbd_recipe_keeps_every_damaged_pixel(tmp_path):
     label = xbd_label()
     write_pair(str(tmp_path), 'grades', label=label)
