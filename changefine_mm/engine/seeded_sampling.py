@@ -78,13 +78,17 @@ class SeededSampler(Sampler):
         self._start = int(position)
 
     def state_dict(self) -> Dict[str, int]:
-        """Returns:
-            dict: ``seed`` and ``epoch``.
+        """What a resumed run needs besides the loop's epoch and iteration
+        (mmengine restores those and sets the epoch; the position follows
+        from the iteration).
+
+        Returns:
+            dict: ``seed``.
         """
-        return dict(seed=self.seed, epoch=self.epoch)
+        return dict(seed=self.seed)
 
     def load_state_dict(self, state: Dict[str, int]) -> None:
-        """Take over the seed and epoch of a saved run.
+        """Take over the seed of a saved run.
 
         Args:
             state (dict): From :meth:`state_dict`.
@@ -92,8 +96,6 @@ class SeededSampler(Sampler):
         self.seed = int(state['seed'])
         if hasattr(self.sampler, 'seed'):
             self.sampler.seed = self.seed
-        self.set_epoch(int(state['epoch']))
-        self.seek(0)
 
 
 class SeededSamples(Dataset):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from mmengine.dataset import InfiniteSampler
+from mmengine.dataset import DefaultSampler, InfiniteSampler
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
@@ -28,10 +28,10 @@ class Crops:
         return index, int(torch.randint(100, (1, )))
 
 
-def make_runner(seed, resume=False, batch_size=2):
+def make_runner(seed, resume=False, batch_size=2, sampler=InfiniteSampler):
     loop = IterBasedTrainLoop.__new__(IterBasedTrainLoop)
     loop.dataloader = DataLoader(Crops(), batch_size=batch_size,
-                                 sampler=InfiniteSampler(Crops(), seed=seed),
+                                 sampler=sampler(Crops(), seed=seed),
                                  collate_fn=list)
     return SimpleNamespace(_train_loop=loop, train_loop=loop, seed=seed,
                            iter=0, _resume=resume)
@@ -54,7 +54,7 @@ def test_resume_continues_the_same_batches():
     checkpoint = dict(meta=dict(iter=3))
     hook.before_save_checkpoint(runner, checkpoint)
     assert checkpoint['random_state'] == dict(
-        sampler=dict(seed=5, epoch=0), batch_size=2, world_size=1)
+        sampler=dict(seed=5), batch_size=2, world_size=1)
 
     resumed_hook = ExactResumeHook()
     resumed = make_runner(seed=99, resume=True)  # another config seed
@@ -67,13 +67,34 @@ def test_resume_continues_the_same_batches():
     assert [next(iterator) for _ in range(2)] == expected[3:]
 
 
+def test_finite_sampler_resumes_by_replaying_epochs(monkeypatch):
+    # mmengine pauses 2 s at each restart of a finite sampler.
+    monkeypatch.setattr('mmengine.runner.loops.time.sleep', lambda s: None)
+    hook = ExactResumeHook()
+    runner = make_runner(seed=5, sampler=DefaultSampler)
+    hook.before_run(runner)
+    expected = list(itertools.islice(runner.train_loop.dataloader_iterator,
+                                     8))  # 3 batches per epoch
+    checkpoint = dict(meta=dict(iter=7))
+    hook.before_save_checkpoint(runner, checkpoint)
+
+    resumed_hook = ExactResumeHook()
+    resumed = make_runner(seed=99, resume=True, sampler=DefaultSampler)
+    resumed_hook.before_run(resumed)
+    resumed_hook.after_load_checkpoint(resumed, checkpoint)
+    iterator = resumed.train_loop.dataloader_iterator
+    # No seek: mmengine's skip loads the 7 batches, which replays the
+    # epochs and leaves every random stream as it was.
+    assert [next(iterator) for _ in range(8)] == expected
+
+
 def test_load_from_is_not_a_resume():
     hook = ExactResumeHook()
     runner = make_runner(seed=7)
     hook.before_run(runner)
     hook.after_load_checkpoint(runner, dict(
         meta=dict(iter=3),
-        random_state=dict(sampler=dict(seed=1, epoch=0), batch_size=2,
+        random_state=dict(sampler=dict(seed=1), batch_size=2,
                           world_size=1)))
     assert hook.seed == 7
 
@@ -86,7 +107,7 @@ def test_warnings_for_old_checkpoints_and_changed_batch_size(logged):
     assert 'has no random_state' in logged[-1]
     hook.after_load_checkpoint(runner, dict(
         meta=dict(iter=2),
-        random_state=dict(sampler=dict(seed=5, epoch=0), batch_size=2,
+        random_state=dict(sampler=dict(seed=5), batch_size=2,
                           world_size=1)))
     assert 'batch_size (2 -> 3)' in logged[-1]
 
