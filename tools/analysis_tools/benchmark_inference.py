@@ -9,6 +9,11 @@ sampling distance, peak RSS and its ratio to the first size's.
 Without a checkpoint the model keeps its random initial weights, which
 changes neither speed nor memory.
 
+With ``--multispectral`` each size is also run as a 13-band uint16
+Sentinel-2-like pair (written strip by strip), which the same RGB model
+reads with bands 4, 3, 2 and ``fixed`` scaling (max 10000): the peak RSS
+of real 16-bit multi-band scenes next to the 8-bit RGB figure.
+
 Example:
     python tools/analysis_tools/benchmark_inference.py \
         configs/fcsn/fc_siam_diff_demo.py --sizes 2000 10000 --device cpu
@@ -22,6 +27,12 @@ import subprocess
 import sys
 import time
 from typing import List, Optional
+
+import numpy as np
+
+# What a Sentinel-2 scene is read with by an RGB model.
+S2_RGB = [4, 3, 2]
+S2_SCALE = dict(type='fixed', max=10000)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -44,7 +55,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='where scenes and outputs are written')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides, key=value (passed to infer)')
+    parser.add_argument('--multispectral', action='store_true',
+                        help='also run 13-band uint16 scenes (bands 4 3 2, '
+                        'fixed scaling)')
     parser.add_argument('--child', nargs=3, metavar=('A', 'B', 'OUT'),
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--child-s2', action='store_true',
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -68,10 +84,11 @@ def run_child(args: argparse.Namespace) -> None:
         parser = argparse.ArgumentParser()
         parser.add_argument('--o', nargs='+', action=DictAction)
         options = parser.parse_args(['--o', *args.cfg_options]).o
+    reading = dict(bands=S2_RGB, scale=S2_SCALE) if args.child_s2 else {}
     inferencer = ChangeInferencer(args.config, args.checkpoint,
                                   device=args.device,
                                   batch_size=args.batch_size,
-                                  cfg_options=options)
+                                  cfg_options=options, **reading)
     rss_model = current_rss_mib()
     path_a, path_b, out = args.child
     stats = predict_geotiff(inferencer, path_a, path_b, out,
@@ -82,16 +99,44 @@ def run_child(args: argparse.Namespace) -> None:
                           rss_model_mib=rss_model, peak_rss_mib=peak)))
 
 
-def measure(args: argparse.Namespace, size: int) -> dict:
+def write_s2_scene(folder: str, size: int, gsd: float) -> None:
+    """A 13-band uint16 pair written in strips (bounded memory)."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+    rng = np.random.default_rng(0)
+    base = rng.uniform(300, 3000, (13, 1, 1))
+    profile = dict(driver='GTiff', width=size, height=size, count=13,
+                   dtype='uint16', crs='EPSG:32631', tiled=True,
+                   blockxsize=256, blockysize=256, compress='deflate',
+                   transform=from_origin(600000, 5400000, gsd, gsd),
+                   BIGTIFF='IF_SAFER')
+    for date in 'AB':
+        os.makedirs(osp.join(folder, date), exist_ok=True)
+        with rasterio.open(osp.join(folder, date, 'scene.tif'), 'w',
+                           **profile) as dst:
+            for row in range(0, size, 256):
+                rows = min(256, size - row)
+                strip = base * rng.uniform(0.8, 1.2, (1, rows, size))
+                if date == 'B':  # a changed block every 2048 columns
+                    strip[:, :, ::2048] *= 2
+                dst.write(strip.astype(np.uint16),
+                          window=Window(0, row, size, rows))
+
+
+def measure(args: argparse.Namespace, size: int, s2: bool = False) -> dict:
     """Write (or reuse) a scene of ``size`` and run it in a new process."""
     from changefine_mm.apis.demo_scene import write_demo_scene
-    folder = osp.join(args.work_dir, f'{size}x{size}')
+    folder = osp.join(args.work_dir, f'{size}x{size}' + ('_s2' if s2 else ''))
     path_a = osp.join(folder, 'A', 'scene.tif')
     path_b = osp.join(folder, 'B', 'scene.tif')
     if not (osp.exists(path_a) and osp.exists(path_b)):
         start = time.time()
-        write_demo_scene(folder, size, size, tile=256, gsd=args.gsd,
-                         with_label=False)
+        if s2:
+            write_s2_scene(folder, size, args.gsd)
+        else:
+            write_demo_scene(folder, size, size, tile=256, gsd=args.gsd,
+                             with_label=False)
         print(f'wrote the {size}x{size} pair in {time.time() - start:.0f} s',
               flush=True)
     command = [sys.executable, osp.abspath(__file__), args.config,
@@ -100,6 +145,8 @@ def measure(args: argparse.Namespace, size: int) -> dict:
                '--child', path_a, path_b, osp.join(folder, 'change.tif')]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
+    if s2:
+        command.append('--child-s2')
     if args.cfg_options:
         command += ['--cfg-options', *args.cfg_options]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -109,6 +156,8 @@ def measure(args: argparse.Namespace, size: int) -> dict:
     record = json.loads(result.stdout.strip().splitlines()[-1])
     area_km2 = size * size * args.gsd**2 / 1e6
     record.update(size=size, area_km2=area_km2,
+                  input='13-band uint16, bands 4 3 2' if s2 else
+                  '3-band uint8',
                   windows_per_s=record['windows'] / record['seconds'],
                   km2_per_h=area_km2 / record['seconds'] * 3600)
     return record
@@ -120,7 +169,8 @@ def table(records: List[dict]) -> str:
     lines = [
         '| scene (px) | area (km²) | windows | time (s) | windows/s | '
         'km²/h | RSS after model build (MiB) | peak RSS (MiB) | '
-        'peak RSS vs first |', '|---|---|---|---|---|---|---|---|---|'
+        'peak RSS vs first | input |',
+        '|---|---|---|---|---|---|---|---|---|---|'
     ]
     for r in records:
         lines.append(
@@ -128,7 +178,8 @@ def table(records: List[dict]) -> str:
             f'{r["windows"]} | {r["seconds"]:.0f} | '
             f'{r["windows_per_s"]:.2f} | {r["km2_per_h"]:.2f} | '
             f'{r["rss_model_mib"]:.0f} | {r["peak_rss_mib"]:.0f} | '
-            f'{(r["peak_rss_mib"] / first - 1) * 100:+.1f} % |')
+            f'{(r["peak_rss_mib"] / first - 1) * 100:+.1f} % | '
+            f'{r["input"]} |')
     return '\n'.join(lines)
 
 
@@ -140,8 +191,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(args.work_dir, exist_ok=True)
     records = []
     for size in args.sizes:
-        records.append(measure(args, size))
-        print(json.dumps(records[-1]), flush=True)
+        for s2 in (False, True) if args.multispectral else (False, ):
+            records.append(measure(args, size, s2))
+            print(json.dumps(records[-1]), flush=True)
     print(f'\nwindow {args.window}, overlap {args.overlap}, batch '
           f'{args.batch_size}, device {args.device}, '
           f'{os.cpu_count()} CPU(s), gsd {args.gsd} m\n')
