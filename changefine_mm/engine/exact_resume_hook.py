@@ -51,10 +51,11 @@ class ExactResumeHook(Hook):
       and CUDA) are seeded from (seed, iteration, rank), so dropout masks
       and HSCM pixel sampling do not depend on what ran before (validation,
       hooks, data loading, other ranks).
-    - Checkpoints carry the seed, the sampler's epoch, the batch size and
-      the world size under ``random_state``; on resume the sampler moves
-      to the saved position without loading the skipped batches (infinite
-      samplers) and the saved seed replaces the config's.
+    - Checkpoints carry the sampler's seed, the batch size and the world
+      size under ``random_state``; on resume the saved seed replaces the
+      config's and an infinite sampler moves to iteration x batch size
+      without loading the skipped batches (a finite one replays them:
+      loading is free of side effects on the random streams).
 
     With these, a CPU run with ``randomness=dict(seed=..., deterministic=
     True)`` that is killed and resumed ends with the same weights, bit for
