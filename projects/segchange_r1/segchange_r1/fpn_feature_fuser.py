@@ -1,5 +1,5 @@
 """FPNFeatureFuser and LightweightFPN: multi-scale difference fusion."""
-from typing import List, Sequence, Tuple
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -21,7 +21,11 @@ class FPNFeatureFuser(BaseModule):
     input resolution; the concatenation is fused by a 1x1 conv + GroupNorm
     + ReLU and optionally refined by :class:`EdgeGaussianAggregation`.
     The official ``use_token_connector`` option (off by default) is not
-    implemented. There is no paper/official difference, hence no ``mode``.
+    implemented. The official convs keep their bias before GroupNorm,
+    which GroupNorm does not cancel (it normalises groups of channels,
+    each with its own bias): ``conv_bias=True`` builds them so, as the
+    ``segchange_r1_official_*`` configs do; the default ``'auto'`` drops
+    them (mmcv's rule for a conv followed by a norm).
 
     Args:
         in_channels (sequence[int]): Channels of each scale.
@@ -32,6 +36,8 @@ class FPNFeatureFuser(BaseModule):
         ega_kernel_size (int): EGA Gaussian size. Defaults to 3.
         ega_sigma (float): EGA Gaussian sigma. Defaults to 1.0.
         norm_cfg (dict): Norm layer. Defaults to GroupNorm with 32 groups.
+        conv_bias (bool | str): Bias of the convs followed by the norm
+            (mmcv ``ConvModule``'s ``bias``). Defaults to 'auto' (none).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -43,6 +49,7 @@ class FPNFeatureFuser(BaseModule):
                  ega_kernel_size: int = 3,
                  ega_sigma: float = 1.0,
                  norm_cfg: dict = dict(type='GN', num_groups=32),
+                 conv_bias: Union[bool, str] = 'auto',
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != len(feature_strides):
@@ -50,9 +57,11 @@ class FPNFeatureFuser(BaseModule):
                 f'in_channels {tuple(in_channels)} and feature_strides '
                 f'{tuple(feature_strides)} must have the same length')
         self.feature_strides = list(feature_strides)
+        self.conv_bias = conv_bias
         self.scale_convs = nn.ModuleList(
             ConvModule(c, channels, kernel_size=3, padding=1,
-                       norm_cfg=norm_cfg) for c in in_channels)
+                       norm_cfg=norm_cfg, bias=conv_bias)
+            for c in in_channels)
         self.fusion = self.build_fusion(channels * len(in_channels), channels,
                                         norm_cfg)
         self.ega = EdgeGaussianAggregation(
@@ -62,7 +71,7 @@ class FPNFeatureFuser(BaseModule):
                      norm_cfg: dict) -> nn.Module:
         """The 1x1 fusion of the concatenated scales."""
         return ConvModule(in_channels, channels, kernel_size=1,
-                          norm_cfg=norm_cfg)
+                          norm_cfg=norm_cfg, bias=self.conv_bias)
 
     def forward(self, feats: List[torch.Tensor]) -> Tuple[torch.Tensor]:
         """Fuse the scales.

@@ -8,6 +8,23 @@ from mmengine.model import BaseModule
 from changefine_mm.registry import MODELS
 
 
+def fit_length(tokens: torch.Tensor, length: int) -> torch.Tensor:
+    """Cut or zero-pad the token axis (dim 1) to ``length``.
+
+    Args:
+        tokens (Tensor): (B, T, ...) token embeddings or (B, T) mask.
+        length (int): Wanted number of tokens.
+
+    Returns:
+        Tensor: (B, length, ...), zeros (False) after the last token.
+    """
+    if tokens.shape[1] >= length:
+        return tokens[:, :length]
+    pad = tokens.new_zeros(
+        (tokens.shape[0], length - tokens.shape[1], *tokens.shape[2:]))
+    return torch.cat([tokens, pad], dim=1)
+
+
 @MODELS.register_module()
 class HFTextEncoder(BaseModule):
     """Encode prompts with the last hidden states of a Hugging Face model.
@@ -21,6 +38,13 @@ class HFTextEncoder(BaseModule):
     without a pad token (phi) pads with its end-of-sequence token, as the
     official code does.
 
+    The official ``build_embs`` then cuts the hidden states to
+    ``seq_len=8`` tokens or pads them with zero vectors, and returns zeros
+    for the whole batch when the batch's first prompt is empty;
+    ``seq_len=8, zero_if_first_empty=True`` (the ``segchange_r1_official_*``
+    configs) do the same. By default every token is kept and empty prompts
+    are encoded like any other.
+
     Only local folders are accepted (``local_files_only``), so nothing is
     downloaded. Needs the optional ``transformers`` package; the weights
     are read by transformers itself (safetensors, or its weights-only
@@ -32,6 +56,11 @@ class HFTextEncoder(BaseModule):
         frozen (bool): Keep the weights fixed. Defaults to True, as in the
             official ``freeze_text_encoder``.
         max_length (int, optional): Truncate prompts to this many tokens.
+        seq_len (int, optional): Cut or zero-pad the hidden states (and
+            the mask) to this many tokens. Defaults to None (keep all).
+        zero_if_first_empty (bool): Return zero embeddings (and an empty
+            mask) for the batch when its first prompt is ''. Needs
+            ``seq_len``. Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -39,8 +68,13 @@ class HFTextEncoder(BaseModule):
                  model_path: str,
                  frozen: bool = True,
                  max_length: Optional[int] = None,
+                 seq_len: Optional[int] = None,
+                 zero_if_first_empty: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if zero_if_first_empty and seq_len is None:
+            raise ValueError('zero_if_first_empty needs seq_len (the length '
+                             'of the zero embeddings), e.g. seq_len=8')
         try:
             from transformers import AutoModel, AutoTokenizer
         except ImportError as err:
@@ -61,6 +95,8 @@ class HFTextEncoder(BaseModule):
                                                local_files_only=True)
         self.frozen = frozen
         self.max_length = max_length
+        self.seq_len = seq_len
+        self.zero_if_first_empty = zero_if_first_empty
         self.embed_dim = self.model.config.hidden_size
         if frozen:
             self.model.requires_grad_(False)
@@ -84,6 +120,10 @@ class HFTextEncoder(BaseModule):
             bool attention mask.
         """
         device = next(self.model.parameters()).device
+        if self.zero_if_first_empty and prompts[0] == '':
+            shape = (len(prompts), self.seq_len)
+            return (torch.zeros(*shape, self.embed_dim, device=device),
+                    torch.zeros(shape, dtype=torch.bool, device=device))
         encoded = self.tokenizer(
             list(prompts),
             padding=True,
@@ -95,4 +135,8 @@ class HFTextEncoder(BaseModule):
             hidden = self.model(
                 input_ids=encoded['input_ids'],
                 attention_mask=encoded['attention_mask']).last_hidden_state
-        return hidden, encoded['attention_mask'].bool()
+        mask = encoded['attention_mask'].bool()
+        if self.seq_len is not None:
+            hidden, mask = fit_length(hidden, self.seq_len), fit_length(
+                mask, self.seq_len)
+        return hidden, mask

@@ -1,5 +1,5 @@
 """TextConditionedMaskHead: SegChange-R1's mask decoder."""
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -31,8 +31,10 @@ class TextConditionedMaskHead(BaseDecodeHead):
        ``channels``), each with GroupNorm + ReLU, precede ``conv_seg``.
 
     Inputs are ``(features, (text, text_mask))``; the segmentor
-    (:class:`SegChangeR1`) encodes the prompts. The mode of the D-Projector
-    is the only paper/official difference (see :class:`DProjector`).
+    (:class:`SegChangeR1`) encodes the prompts. The official mode of the
+    D-Projector (see :class:`DProjector`) and ``conv_bias=True`` (the
+    official mask convs keep their bias before GroupNorm) give the released
+    head; the ``segchange_r1_official_*`` configs set both.
 
     Args:
         text_channels (int): Width of the text embeddings.
@@ -44,6 +46,8 @@ class TextConditionedMaskHead(BaseDecodeHead):
         gate_ratio (int): Reduction of the channel gate. Defaults to 8.
         projector_mode (str): :class:`DProjector` mode. Defaults to
             'masked'.
+        conv_bias (bool | str): Bias of the two convs before GroupNorm
+            (mmcv ``ConvModule``'s ``bias``). Defaults to 'auto' (none).
         **kwargs: :class:`BaseDecodeHead` arguments (``in_channels``,
             ``channels``, ``num_classes``, ``out_channels``, ``threshold``,
             ``norm_cfg``, ``loss_decode``, ...).
@@ -58,6 +62,7 @@ class TextConditionedMaskHead(BaseDecodeHead):
                  decoder_dropout: float = 0.1,
                  gate_ratio: int = 8,
                  projector_mode: str = 'masked',
+                 conv_bias: Union[bool, str] = 'auto',
                  **kwargs) -> None:
         super().__init__(**kwargs)
         width = self.in_channels
@@ -76,9 +81,11 @@ class TextConditionedMaskHead(BaseDecodeHead):
             nn.Sigmoid())
         self.mask_convs = nn.Sequential(
             ConvModule(2 * width, width // 2, kernel_size=1,
-                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg),
+                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
+                       bias=conv_bias),
             ConvModule(width // 2, self.channels, kernel_size=3, padding=1,
-                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg))
+                       norm_cfg=self.norm_cfg, act_cfg=self.act_cfg,
+                       bias=conv_bias))
 
     def forward(self, inputs: Tuple[List[torch.Tensor], TextEmbedding]
                 ) -> torch.Tensor:

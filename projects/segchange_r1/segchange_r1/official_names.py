@@ -1,0 +1,146 @@
+"""Official SegChange-R1 weight names of the neck and mask head -> ours.
+
+The official ``ChangeModel`` (github.com/Yu-Zhouz/SegChange-R1,
+``models/segchange.py``) keeps the neck under ``fpn.`` and the mask head
+under ``mask_head.``; :class:`SegChangeR1` calls them ``neck.`` and
+``decode_head.``. Within them:
+
+* neck (``models/neck/fpn.py``): ``scale_heads.i.0`` / ``.1`` ->
+  ``scale_convs.i.conv`` / ``.gn``; ``fusion_conv`` (``LightweightFPN``'s
+  bare conv) -> ``fusion``, or ``fusion_conv.0`` / ``.1``
+  (``FPNFeatureFuser``) -> ``fusion.conv`` / ``.gn``; EGA:
+  ``ega.scharr.conv_x`` / ``conv_y`` / ``norm`` -> ``ega.scharr_x`` /
+  ``scharr_y`` / ``edge_norm.0``, ``ega.gaussian.gaussian`` / ``norm`` ->
+  ``ega.gaussian.0`` / ``.1``, ``ega.conv_extra`` -> ``ega.out_conv``;
+* mask head (``models/masks/mask.py``): ``d_projector.lang2vis`` / ``lin``
+  -> ``projector.text_to_visual`` / ``out_proj``; every official
+  ``MultiheadAttention`` (``d_projector.cross_attn``, the decoder's
+  ``self_attn`` and ``cross_attn``) has separate ``in_proj_{q,k,v}``
+  linears that become torch's stacked ``in_proj_weight`` / ``in_proj_bias``
+  (the decoder's ``cross_attn`` is torch's ``multihead_attn``);
+  ``transformer_decoder`` -> ``decoder``; ``query_embed`` unchanged;
+  ``channel_attn`` ->
+  ``channel_gate``; ``mask_head.0`` / ``1`` / ``3`` / ``4`` ->
+  ``mask_convs.0.conv`` / ``0.gn`` / ``1.conv`` / ``1.gn`` and
+  ``mask_head.6`` -> ``conv_seg``.
+
+The dual encoder and the difference module are not covered.
+"""
+import re
+from typing import Dict, Tuple
+
+import torch
+from torch import Tensor
+
+_NECK_RULES = (
+    (r'^scale_heads\.(\d+)\.0\.', r'scale_convs.\1.conv.'),
+    (r'^scale_heads\.(\d+)\.1\.', r'scale_convs.\1.gn.'),
+    (r'^fusion_conv\.0\.', 'fusion.conv.'),
+    (r'^fusion_conv\.1\.', 'fusion.gn.'),
+    (r'^fusion_conv\.', 'fusion.'),
+    (r'^ega\.scharr\.conv_x\.', 'ega.scharr_x.'),
+    (r'^ega\.scharr\.conv_y\.', 'ega.scharr_y.'),
+    (r'^ega\.scharr\.norm\.', 'ega.edge_norm.0.'),
+    (r'^ega\.gaussian\.gaussian\.', 'ega.gaussian.0.'),
+    (r'^ega\.gaussian\.norm\.', 'ega.gaussian.1.'),
+    (r'^ega\.conv_extra\.', 'ega.out_conv.'),
+)
+_HEAD_RULES = (
+    (r'^d_projector\.lang2vis\.', 'projector.text_to_visual.'),
+    (r'^d_projector\.lin\.', 'projector.out_proj.'),
+    (r'^d_projector\.', 'projector.'),
+    (r'^transformer_decoder\.layers\.(\d+)\.cross_attn\.',
+     r'decoder.layers.\1.multihead_attn.'),
+    (r'^transformer_decoder\.', 'decoder.'),
+    (r'^channel_attn\.', 'channel_gate.'),
+    (r'^query_embed\.', 'query_embed.'),
+    (r'^mask_head\.0\.', 'mask_convs.0.conv.'),
+    (r'^mask_head\.1\.', 'mask_convs.0.gn.'),
+    (r'^mask_head\.3\.', 'mask_convs.1.conv.'),
+    (r'^mask_head\.4\.', 'mask_convs.1.gn.'),
+    (r'^mask_head\.6\.', 'conv_seg.'),
+)
+_IN_PROJ = re.compile(r'^(.*)\.in_proj_([qkv])\.(weight|bias)$')
+
+
+def _rename(key: str, rules) -> str:
+    for pattern, replacement in rules:
+        match = re.match(pattern, key)
+        if match is not None:
+            return match.expand(replacement) + key[match.end():]
+    raise ValueError(f'unknown official SegChange-R1 key {key!r}')
+
+
+def _convert(state_dict: Dict[str, Tensor], rules) -> Dict[str, Tensor]:
+    converted: Dict[str, Tensor] = {}
+    stacks: Dict[Tuple[str, str], Dict[str, Tensor]] = {}
+    for key, value in state_dict.items():
+        match = _IN_PROJ.match(key)
+        if match is not None:
+            stacks.setdefault((match[1], match[3]), {})[match[2]] = value
+        else:
+            converted[_rename(key, rules)] = value
+    for (attn, kind), parts in stacks.items():
+        if sorted(parts) != ['k', 'q', 'v']:
+            raise ValueError(f'{attn} lacks some of in_proj_q/k/v.{kind}')
+        name = _rename(f'{attn}.out_proj.weight', rules)[:-len(
+            'out_proj.weight')]
+        converted[f'{name}in_proj_{kind}'] = torch.cat(
+            [parts['q'], parts['k'], parts['v']])
+    return converted
+
+
+def convert_official_neck(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Rename an official ``LightweightFPN`` / ``FPNFeatureFuser`` state.
+
+    Args:
+        state_dict (dict[str, Tensor]): The official module's weights.
+
+    Returns:
+        dict[str, Tensor]: Weights of our neck.
+    """
+    return _convert(state_dict, _NECK_RULES)
+
+
+def convert_official_mask_head(
+        state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Rename an official ``MaskHead`` state dict (see the module docs).
+
+    Args:
+        state_dict (dict[str, Tensor]): The official module's weights.
+
+    Returns:
+        dict[str, Tensor]: Weights of our :class:`TextConditionedMaskHead`.
+    """
+    return _convert(state_dict, _HEAD_RULES)
+
+
+def convert_official_state_dict(
+        state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """The neck and mask head of an official ``ChangeModel`` state dict.
+
+    Args:
+        state_dict (dict[str, Tensor]): ``fpn.*`` and ``mask_head.*``
+            weights of the official model (other parts are refused).
+
+    Returns:
+        dict[str, Tensor]: ``neck.*`` and ``decode_head.*`` weights.
+
+    Raises:
+        ValueError: For keys of other parts (dual encoder, difference
+            module), which this converter does not cover.
+    """
+    parts = {'fpn.': ({}, 'neck.', convert_official_neck),
+             'mask_head.': ({}, 'decode_head.', convert_official_mask_head)}
+    for key, value in state_dict.items():
+        prefix = next((p for p in parts if key.startswith(p)), None)
+        if prefix is None:
+            raise ValueError(
+                f'{key!r}: only the official neck (fpn.*) and mask head '
+                '(mask_head.*) are converted')
+        parts[prefix][0][key[len(prefix):]] = value
+    converted: Dict[str, Tensor] = {}
+    for weights, ours, convert in parts.values():
+        converted.update(
+            {ours + k: v for k, v in convert(weights).items()})
+    return converted
