@@ -20,6 +20,7 @@ from typing import Iterator, List, Sequence, Tuple, Union
 import numpy as np
 from mmengine.logging import print_log
 
+from .atomic_output import atomic_output
 from .geo import MASK_NODATA, import_rasterio
 
 Ring = Sequence[Tuple[float, float]]
@@ -123,9 +124,11 @@ def write_polygons(mask: MaskSource, out_path: str,
     if osp.dirname(out_path):
         os.makedirs(osp.dirname(out_path), exist_ok=True)
     polygons = iter_polygons(mask, min_area)
-    if fmt == 'GeoJSON':
-        return _write_geojson(polygons, out_path, crs)
-    return _write_gpkg(polygons, out_path, crs)
+    # Complete or absent: a failure leaves no half-written file.
+    with atomic_output(out_path) as partial:
+        if fmt == 'GeoJSON':
+            return _write_geojson(polygons, partial, crs)
+        return _write_gpkg(polygons, partial, crs)
 
 
 def _write_geojson(polygons, out_path: str, crs) -> int:

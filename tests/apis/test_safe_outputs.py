@@ -123,6 +123,30 @@ def test_atomic_output_keeps_the_old_file_on_failure(tmp_path):
     assert target.read_bytes() == b'new'
 
 
+@pytest.mark.parametrize('suffix', ['.geojson', '.gpkg'])
+def test_polygon_files_are_complete_or_absent(tmp_path, monkeypatch,
+                                              suffix):
+    from changefine_mm.apis import polygons
+    pytest.importorskip('pyogrio')
+    mask = np.zeros((16, 16), np.uint8)
+    mask[2:5, 2:5] = mask[9:12, 9:12] = 1
+    features = polygons.iter_polygons
+
+    def fail_after_one(*args):
+        for number, feature in enumerate(features(*args)):
+            if number == 1:
+                raise OSError('disk full (simulated)')
+            yield feature
+    monkeypatch.setattr(polygons, 'iter_polygons', fail_after_one)
+    out = tmp_path / f'changes{suffix}'
+    with pytest.raises(OSError, match='simulated'):
+        polygons.write_polygons(mask, str(out))
+    assert os.listdir(tmp_path) == []
+    monkeypatch.setattr(polygons, 'iter_polygons', features)
+    assert polygons.write_polygons(mask, str(out)) == 2
+    assert os.listdir(tmp_path) == [out.name]
+
+
 def nested_pairs(root):
     """``A/s1/x.png``, ``A/s2/x.png`` (+ B): one name in two folders."""
     image_a, image_b = synthetic_rgb_pair(32, 32)
