@@ -140,3 +140,48 @@ def test_mixed_precision_warning_only_when_training(monkeypatch):
         assert any('mixed precision off' in m for m in said) == training
         assert cfg.optim_wrapper.type == ('OptimWrapper' if training else
                                           'AmpOptimWrapper')
+
+
+def test_tta_with_an_opencd_tta_pipeline(tmp_path, monkeypatch,
+                                         synthetic_cd_root):
+    config = tiny_config(tmp_path, synthetic_cd_root)
+    opencd = tmp_path / 'opencd_tta.py'
+    opencd.write_text(f"""
+_base_ = [{config!r}]
+tta_pipeline = [
+    dict(type='MultiImgLoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='MultiImgRandomFlip', prob=0., direction='horizontal'),
+         dict(type='MultiImgRandomFlip', prob=1., direction='horizontal')],
+        [dict(type='MultiImgLoadAnnotations')],
+        [dict(type='MultiImgPackSegInputs')]])
+]
+""")
+    ckpt = write_checkpoint(config, str(tmp_path / 'm.pth'))
+    plain, tta = tmp_path / 'plain', tmp_path / 'tta'
+    run_test_tool(monkeypatch, str(opencd), ckpt, '--out', str(plain),
+                  '--work-dir', str(tmp_path / 'w1'))
+    run_test_tool(monkeypatch, str(opencd), ckpt, '--tta', '--out',
+                  str(tta), '--work-dir', str(tmp_path / 'w2'))
+    # the mean of the class-1 probabilities of the pair and of its mirror
+    # image (turned back)
+    torch.manual_seed(0)
+    model = build_change_model(config).eval()
+    data = _batch(config, synthetic_cd_root)
+    name = osp.splitext(osp.basename(
+        data['data_samples'][0].img_path[0]))[0] + '.tif'
+    probs = []
+    for flip in (False, True):
+        inputs = [x.flip(-1) if flip else x for x in data['inputs']]
+        with torch.no_grad():
+            logits = model.test_step(dict(
+                inputs=inputs, data_samples=data['data_samples']))[0]
+        prob = logits.seg_logits.data.softmax(0)[1]
+        probs.append(prob.flip(-1) if flip else prob)
+    expected = torch.stack(probs).mean(0).numpy()
+    prob_plain = cv2.imread(str(plain / 'probs' / name),
+                            cv2.IMREAD_UNCHANGED)
+    prob_tta = cv2.imread(str(tta / 'probs' / name), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_allclose(prob_plain, probs[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(prob_tta, expected, atol=1e-5)
+    assert not np.allclose(prob_tta, prob_plain)

@@ -68,13 +68,15 @@ class ChangeTTAModel(BaseTTAModel):
 
         Args:
             data (dict | list[dict]): A batch of a plain test pipeline, or
-                the list of augmented batches of a ``TestTimeAug``
-                pipeline.
+                a batch of a ``TestTimeAug`` pipeline (per key, one list
+                per augmentation).
 
         Returns:
             list[SegDataSample]: Merged predictions.
         """
-        if isinstance(data, dict):
+        # A TestTimeAug batch holds one list of inputs per augmentation.
+        if isinstance(data, dict) and isinstance(data['inputs'][0],
+                                                 torch.Tensor):
             return self._augment_and_predict(data)
         return super().test_step(data)
 
