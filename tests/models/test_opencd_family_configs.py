@@ -1,5 +1,5 @@
 """Our LEVIR-CD configs of open-cd's model families (CGNet, TinyCD, TinyCD
-v2, STANet, IFN, HANet, LightCDNet).
+v2, STANet, IFN, HANet, LightCDNet, ChangerEx on MiT and ResNeSt).
 
 * Each model equals open-cd's config of the same name, up to the changes
   the reference README of make_references.py lists (SyncBN -> BN, no
@@ -33,6 +33,8 @@ MIRRORS = {
     'ifn/ifn_256x256_40k_levircd.py': 'ifn',
     'hanet/hanet_256x256_40k_levircd.py': 'hanet',
     'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'lightcdnet_s',
+    'changer/changer_ex_mit-b0_512x512_40k_levircd.py': 'changer_ex_mit_b0',
+    'changer/changer_ex_s50_512x512_40k_levircd.py': 'changer_ex_s50',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',

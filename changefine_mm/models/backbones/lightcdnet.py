@@ -54,10 +54,10 @@ class CrissCrossAttention(nn.Module):
         query, key = self.query_conv(x), self.key_conv(x)
         value = self.value_conv(x)
         # The pixel is in its row and its column: count it in the row only.
-        self_mask = torch.diag(
-            torch.full((height, ), float('-inf'), device=x.device))
         # (B, W, H, H') then (B, H, W, H'), as mmcv sums it.
-        energy_col = torch.einsum('bchw,bciw->bwhi', query, key) + self_mask
+        index = torch.arange(height, device=x.device)
+        energy_col = torch.einsum('bchw,bciw->bwhi', query, key).masked_fill(
+            index[:, None] == index[None, :], float('-inf'))
         energy_col = energy_col.transpose(1, 2)
         energy_row = torch.einsum('bchw,bchj->bhwj', query, key)
         attn = torch.cat([energy_col, energy_row], dim=-1).softmax(dim=-1)

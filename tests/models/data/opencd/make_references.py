@@ -64,6 +64,11 @@ FAMILIES = {
     'hanet': ('configs/hanet/hanet_256x256_40k_levircd.py', dict()),
     'lightcdnet_s': ('configs/lightcdnet/lightcdnet_s_256x256_40k_levircd.py',
                      dict()),
+    'changer_ex_mit_b0': (
+        'configs/changer/changer_ex_mit-b0_512x512_40k_levircd.py',
+        dict(pretrained=None)),
+    'changer_ex_s50': ('configs/changer/changer_ex_s50_512x512_40k_levircd.py',
+                       dict()),
 }
 MODULES = [
     'opencd.models.data_preprocessor',
@@ -82,6 +87,12 @@ MODULES = [
     'opencd.models.backbones.ifn',
     'opencd.models.backbones.hanet',
     'opencd.models.backbones.lightcdnet',
+    'opencd.models.utils.builder',
+    'opencd.models.utils.interaction_layer',
+    'opencd.models.backbones.interaction_resnet',
+    'opencd.models.backbones.interaction_resnest',
+    'opencd.models.backbones.interaction_mit',
+    'opencd.models.decode_heads.changer',
 ]
 
 

@@ -1,0 +1,38 @@
+# ChangerEx-S50 (interaction ResNeSt-50) on LEVIR-CD, as open-cd's
+# configs/changer/changer_ex_s50_512x512_40k_levircd.py (exchanges, OHEM,
+# augmentations, AdamW; no pretrained weights, as there).
+_base_ = [
+    '../_base_/models/changer_s50.py', '../_base_/datasets/levir_cd.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
+]
+crop_size = (512, 512)
+model = dict(
+    backbone=dict(
+        interaction_cfg=(None, dict(type='SpatialExchange', p=1 / 2),
+                         dict(type='ChannelExchange', p=1 / 2),
+                         dict(type='ChannelExchange', p=1 / 2))),
+    decode_head=dict(
+        num_classes=2,
+        sampler=dict(
+            type='mmseg.OHEMPixelSampler', thresh=0.7, min_kept=100000)))
+train_pipeline = [
+    dict(type='MultiImgLoadImageFromFile'),
+    dict(type='MultiImgLoadAnnotations'),
+    dict(
+        type='MultiImgRandomRotFlip',
+        rotate_prob=0.5,
+        flip_prob=0.5,
+        degree=(-20, 20)),
+    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='MultiImgExchangeTime', prob=0.5),
+    dict(
+        type='MultiImgPhotoMetricDistortion',
+        brightness_delta=10,
+        contrast_range=(0.8, 1.2),
+        saturation_range=(0.8, 1.2),
+        hue_delta=10),
+    dict(type='MultiImgPackSegInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+optimizer = dict(type='AdamW', lr=0.005, betas=(0.9, 0.999), weight_decay=0.05)
+optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer)
