@@ -160,8 +160,11 @@ class MultiImgRandomRotate(BaseTransform):
         self.auto_bound = auto_bound
 
     def transform(self, results: dict) -> dict:
-        if np.random.rand() < self.prob:
-            angle = np.random.uniform(*self.degree)
+        # The angle is drawn even without rotation, as open-cd does, so a
+        # seeded pipeline gives open-cd's augmentations after this step too.
+        rotate = np.random.rand() < self.prob
+        angle = np.random.uniform(*self.degree)
+        if rotate:
             _rotate_pair(results, angle, self.pad_val, self.seg_pad_val,
                          self.center, self.auto_bound)
         return results

@@ -83,6 +83,23 @@ CASES = [
     ('pad_fixed', dict(type='MultiImgPad', size=(40, 32)), 0),
     ('rotflip_pad_val', dict(type='MultiImgRandomRotFlip', rotate_prob=1.0,
                              flip_prob=0.0, degree=30, pad_val=9), 7),
+    ('rotflip_flip', dict(type='MultiImgRandomRotFlip', rotate_prob=0.3,
+                          flip_prob=1.0), 1),
+    ('rotate', dict(type='MultiImgRandomRotate', prob=0.5, degree=45,
+                    pad_val=3, seg_pad_val=254), 0),
+    ('rotate_skipped', dict(type='MultiImgRandomRotate', prob=0.5,
+                            degree=(-10, 20)), 1),
+    ('crop_cat_max_ratio', dict(type='MultiImgRandomCrop', crop_size=(9, 11),
+                                cat_max_ratio=0.6), 2),
+    ('flip', dict(type='MultiImgRandomFlip', prob=0.5), 3),
+    ('flip_directions', dict(type='MultiImgRandomFlip', prob=0.9,
+                             direction=['horizontal', 'vertical',
+                                        'diagonal']), 4),
+    ('flip_probs', dict(type='MultiImgRandomFlip', prob=[0.3, 0.3],
+                        direction=['vertical', 'diagonal']), 5),
+    ('exchange_time', dict(type='MultiImgExchangeTime', prob=0.5), 0),
+    ('normalize', dict(type='MultiImgNormalize', mean=[123.7, 116.3, 103.5],
+                       std=[58.4, 57.1, 57.4], to_rgb=True), 0),
 ]
 
 # label file name -> (values written, PIL mode, suffix)
@@ -152,7 +169,10 @@ def transform_refs(transforms) -> None:
         arrays[f'{name}.img_a'] = np.asarray(out['img'][0])
         arrays[f'{name}.img_b'] = np.asarray(out['img'][1])
         arrays[f'{name}.label'] = np.asarray(out['gt_seg_map'])
-        meta[name] = dict(cfg=cfg, seed=seed, meta=meta_of(out))
+        # The next draw shows that the transform consumed numpy's
+        # generator exactly as open-cd's does (what later transforms get).
+        meta[name] = dict(cfg=cfg, seed=seed, meta=meta_of(out),
+                          next_draw=float(np.random.rand()))
     np.savez_compressed(osp.join(HERE, 'transforms.npz'), **arrays)
     with open(osp.join(HERE, 'transforms.json'), 'w') as f:
         json.dump(meta, f, indent=1)
