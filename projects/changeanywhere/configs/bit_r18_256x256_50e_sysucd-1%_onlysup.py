@@ -1,7 +1,7 @@
 # BIT-R18 trained from scratch on 1 % of the SYSU-CD training labels
 # (ChangeAnywhere's 'onlysup' baseline).
 _base_ = [
-    '../../../configs/_base_/models/bit_r18.py',
+    './_base_/models/bit_r18.py',
     './_base_/sysucd_fewshot_50e.py'
 ]
 train_dataloader = dict(

@@ -1,11 +1,11 @@
-# BIT-R18 fine-tuned on 50 % of the SYSU-CD training labels from
-# the synthetic-pair pre-training (ChangeAnywhere protocol, step 2).
-# Put the best pre-training checkpoint (or ChangeAnywhere's released
-# one) at load_from.
+# BIT-R18 fine-tuned on 50 % of the SYSU-CD training labels from synthetic-pair
+# pre-training (ChangeAnywhere protocol, step 2).
 _base_ = [
-    '../../../configs/_base_/models/bit_r18.py',
+    './_base_/models/bit_r18.py',
     './_base_/sysucd_fewshot_50e.py'
 ]
-load_from = 'checkpoints/changeanywhere/bit_r18_256x256_ca100k.pth'
+# The released ChangeAnywhere-100K checkpoint of this model, or the best
+# checkpoint of bit_r18_256x256_regionswap_pretrain.py.
+load_from = 'checkpoints/changeanywhere/bit_r18_pretrain.pth'
 train_dataloader = dict(
     dataset=dict(ann_file='dataset_list/sysucd-train-50%.txt'))

@@ -1,7 +1,7 @@
 # FC-Siam-diff trained from scratch on 10 % of the SYSU-CD training labels
 # (ChangeAnywhere's 'onlysup' baseline).
 _base_ = [
-    '../../../configs/_base_/models/fc_siam_diff.py',
+    './_base_/models/fc_siam_diff.py',
     './_base_/sysucd_fewshot_50e.py'
 ]
 train_dataloader = dict(

@@ -1,11 +1,11 @@
 # FC-Siam-diff fine-tuned on 5 % of the SYSU-CD training labels from
-# the synthetic-pair pre-training (ChangeAnywhere protocol, step 2).
-# Put the best pre-training checkpoint (or ChangeAnywhere's released
-# one) at load_from.
+# synthetic-pair pre-training (ChangeAnywhere protocol, step 2).
 _base_ = [
-    '../../../configs/_base_/models/fc_siam_diff.py',
+    './_base_/models/fc_siam_diff.py',
     './_base_/sysucd_fewshot_50e.py'
 ]
-load_from = 'checkpoints/changeanywhere/fc_siam_diff_256x256_ca100k.pth'
+# The released ChangeAnywhere-100K checkpoint of this model, or the best
+# checkpoint of fc_siam_diff_256x256_regionswap_pretrain.py.
+load_from = 'checkpoints/changeanywhere/fc_siam_diff_pretrain.pth'
 train_dataloader = dict(
     dataset=dict(ann_file='dataset_list/sysucd-train-5%.txt'))

@@ -100,7 +100,7 @@ def test_changeanywhere_dataset_reads_generated_pairs(tmp_path):
     generate_change_dataset(generator_cfg(images, labels), out, seed=0,
                             progress=False)
     cfg = Config.fromfile(
-        osp.join(CONFIGS, 'fc_siam_diff_256x256_ca100k_pretrain.py'))
+        osp.join(CONFIGS, 'fc_siam_diff_256x256_regionswap_pretrain.py'))
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.update(data_root=out, pipeline=[
         dict(type='MultiImgLoadImageFromFile'),

@@ -1,8 +1,9 @@
 # ChangeAnywhere's fine-tuning protocol on SYSU-CD (configs/common/
 # standard_256x256_50e_sysucd.py of the release): 50 epochs, AdamW 1e-4,
 # 10 warm-up epochs then poly decay, validation and checkpoints every 10
-# epochs. A label fraction is a stem list in <data_root>/dataset_list
-# (projects/changeanywhere/tools/make_fewshot_splits.py writes them).
+# epochs. A label fraction is a stem list in <data_root>/dataset_list: copy
+# the official lists there (projects/changeanywhere/dataset_list/SYSU-CD/
+# dataset_list), or write new ones with tools/make_fewshot_splits.py.
 _base_ = [
     '../../../../configs/_base_/datasets/sysu_cd.py',
     '../../../../configs/_base_/default_runtime.py'

@@ -1,8 +1,12 @@
-# Pre-training on synthetic change pairs (ChangeAnywhere-100K, or pairs from
-# tools/generate_change_pairs.py: <data_root>/train/{A,B,label}), watching
-# zero-shot accuracy on SYSU-CD val. ChangeAnywhere's released checkpoints
-# come from iterations 330k-500k of such a run; the batch size and optimiser
-# of its pre-training are not published, so the fine-tuning ones are used.
+# Pre-training on synthetic change pairs (<data_root>/train/{A,B,label}),
+# watching zero-shot accuracy on SYSU-CD val. By default the pairs are those
+# of this project's region-replacement synthesizer
+# (tools/generate_change_pairs.py --out data/regionswap_pairs), NOT the
+# paper's latent-diffusion samples; for the official pre-training data set
+# train_dataloader.dataset.data_root=data/ChangeAnywhere-100K (the released
+# ChangeAnywhere-100K). ChangeAnywhere's released checkpoints come from
+# iterations 330k-500k of such a run; the batch size and optimiser of its
+# pre-training are not published, so the fine-tuning ones are used.
 _base_ = [
     '../../../../configs/_base_/datasets/sysu_cd.py',
     '../../../../configs/_base_/default_runtime.py'
@@ -10,7 +14,7 @@ _base_ = [
 custom_imports = dict(
     imports=['projects.changeanywhere.changeanywhere'],
     allow_failed_imports=False)
-synthetic_root = 'data/ChangeAnywhere-100K'
+synthetic_root = 'data/regionswap_pairs'
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,

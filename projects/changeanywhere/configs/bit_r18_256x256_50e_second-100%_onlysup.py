@@ -1,0 +1,6 @@
+# BIT-R18 trained from scratch on all SECOND (binary) training labels
+# (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/bit_r18.py',
+    './_base_/second_fewshot_50e.py'
+]

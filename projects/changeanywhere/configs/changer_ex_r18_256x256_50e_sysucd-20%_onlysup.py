@@ -1,0 +1,9 @@
+# ChangerEx-R18 trained from scratch on 20 % of the SYSU-CD training labels
+# (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/changer_ex_r18.py',
+    './_base_/sysucd_fewshot_50e.py'
+]
+train_dataloader = dict(
+    dataset=dict(pipeline={{_base_.fewshot_train_pipeline}},
+                 ann_file='dataset_list/sysucd-train-20%.txt'))

@@ -1,0 +1,7 @@
+# ChangerEx-R18 pre-trained on synthetic change pairs (ChangeAnywhere protocol,
+# step 1): region-replacement pairs by default, or ChangeAnywhere-100K (see
+# _base_/regionswap_pretrain.py).
+_base_ = [
+    './_base_/models/changer_ex_r18.py',
+    './_base_/regionswap_pretrain.py'
+]

@@ -1,0 +1,6 @@
+# FC-EF trained from scratch on all SECOND (binary) training labels
+# (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/fc_ef.py',
+    './_base_/second_fewshot_50e.py'
+]

@@ -1,0 +1,8 @@
+# FC-EF trained from scratch on 10 % of the SYSU-CD training labels
+# (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/fc_ef.py',
+    './_base_/sysucd_fewshot_50e.py'
+]
+train_dataloader = dict(
+    dataset=dict(ann_file='dataset_list/sysucd-train-10%.txt'))

@@ -1,0 +1,6 @@
+# FC-EF trained from scratch on all SYSU-CD training labels (ChangeAnywhere's
+# 'onlysup' baseline).
+_base_ = [
+    './_base_/models/fc_ef.py',
+    './_base_/sysucd_fewshot_50e.py'
+]

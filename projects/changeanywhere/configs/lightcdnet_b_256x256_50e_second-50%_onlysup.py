@@ -1,0 +1,8 @@
+# LightCDNet-B trained from scratch on 50 % of the SECOND (binary) training
+# labels (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/lightcdnet_b.py',
+    './_base_/second_fewshot_50e.py'
+]
+train_dataloader = dict(
+    dataset=dict(ann_file='dataset_list/second-train-50%.txt'))

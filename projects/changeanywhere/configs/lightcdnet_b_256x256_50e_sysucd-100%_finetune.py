@@ -1,0 +1,9 @@
+# LightCDNet-B fine-tuned on all SYSU-CD training labels from synthetic-pair
+# pre-training (ChangeAnywhere protocol, step 2).
+_base_ = [
+    './_base_/models/lightcdnet_b.py',
+    './_base_/sysucd_fewshot_50e.py'
+]
+# The released ChangeAnywhere-100K checkpoint of this model, or the best
+# checkpoint of lightcdnet_b_256x256_regionswap_pretrain.py.
+load_from = 'checkpoints/changeanywhere/lightcdnet_b_pretrain.pth'

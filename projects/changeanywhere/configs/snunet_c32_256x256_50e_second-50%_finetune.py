@@ -1,0 +1,11 @@
+# SNUNet-c32 fine-tuned on 50 % of the SECOND (binary) training labels from
+# synthetic-pair pre-training (ChangeAnywhere protocol, step 2).
+_base_ = [
+    './_base_/models/snunet_c32.py',
+    './_base_/second_fewshot_50e.py'
+]
+# The released ChangeAnywhere-100K checkpoint of this model, or the best
+# checkpoint of snunet_c32_256x256_regionswap_pretrain.py.
+load_from = 'checkpoints/changeanywhere/snunet_c32_pretrain.pth'
+train_dataloader = dict(
+    dataset=dict(ann_file='dataset_list/second-train-50%.txt'))

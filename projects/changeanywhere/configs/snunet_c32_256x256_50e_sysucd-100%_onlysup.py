@@ -1,0 +1,6 @@
+# SNUNet-c32 trained from scratch on all SYSU-CD training labels
+# (ChangeAnywhere's 'onlysup' baseline).
+_base_ = [
+    './_base_/models/snunet_c32.py',
+    './_base_/sysucd_fewshot_50e.py'
+]

@@ -1,0 +1,7 @@
+# SNUNet-c32 pre-trained on synthetic change pairs (ChangeAnywhere protocol,
+# step 1): region-replacement pairs by default, or ChangeAnywhere-100K (see
+# _base_/regionswap_pretrain.py).
+_base_ = [
+    './_base_/models/snunet_c32.py',
+    './_base_/regionswap_pretrain.py'
+]
