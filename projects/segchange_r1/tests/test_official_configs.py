@@ -41,6 +41,7 @@ def test_official_config_has_the_official_setup(name):
 
 def test_tiny_official_model_trains_and_predicts(tmp_path):
     """The official settings on the tiny demo model, with a tiny BERT."""
+    pytest.importorskip('transformers')
     official = Config.fromfile(osp.join(CONFIGS, OFFICIAL[0])).model
     cfg = Config.fromfile(TINY)
     folder = write_tiny_bert(str(tmp_path / 'bert'))

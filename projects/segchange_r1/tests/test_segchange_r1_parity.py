@@ -40,6 +40,7 @@ def part(weights: dict, prefix: str) -> dict:
 @pytest.fixture(scope='module')
 def bert_folder(reference, tmp_path_factory):
     """The reference's tiny BERT, written with save_pretrained."""
+    pytest.importorskip('transformers')
     weights, arrays = reference
     return write_tiny_bert(str(tmp_path_factory.mktemp('tiny_bert')),
                            json.loads(str(arrays['bert_config'])),
