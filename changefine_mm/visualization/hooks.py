@@ -3,12 +3,11 @@ import os.path as osp
 from typing import Optional, Sequence
 
 import mmcv
-from mmengine.fileio import get
 from mmengine.hooks import Hook
 from mmengine.visualization import Visualizer
 
 from changefine_mm.registry import HOOKS
-from changefine_mm.datasets.transforms.loading import decode_image
+from changefine_mm.datasets.transforms.loading import display_image
 from changefine_mm.utils.pair_names import output_stem, sample_pair_name
 
 
@@ -65,8 +64,7 @@ class ChangeVisualizationHook(Hook):
         for sample in outputs:
             path_from, path_to = sample.img_path
             images = [
-                mmcv.bgr2rgb(
-                    decode_image(get(p, backend_args=self.backend_args), p))
+                mmcv.bgr2rgb(display_image(p, self.backend_args))
                 for p in (path_from, path_to)
             ]
             name = output_stem(sample_pair_name(sample))

@@ -138,3 +138,15 @@ def test_sar_float_pairs_with_log_scaling(tmp_path):
     decibels = 10 * np.log10((raw.astype(np.float32) / 10000)**2 * 4)
     np.testing.assert_allclose(image[..., 0], (decibels + 25) / 30 * 255,
                                rtol=1e-4)
+
+
+def test_display_image_is_8_bit_bgr_for_any_input(oscd_root, tmp_path):
+    from changefine_mm.datasets.transforms import display_image
+    cv2.imwrite(str(tmp_path / 'rgb.png'),
+                np.arange(60, dtype=np.uint8).reshape(4, 5, 3))
+    np.testing.assert_array_equal(display_image(str(tmp_path / 'rgb.png')),
+                                  cv2.imread(str(tmp_path / 'rgb.png')))
+    info = OSCDDataset(data_root=oscd_root).get_data_info(0)
+    shown = display_image(info['img_path'][0])  # 13 uint16 band files
+    assert shown.shape == (16, 20, 3) and shown.dtype == np.uint8
+    assert shown.max() == 255 and shown.min() == 0

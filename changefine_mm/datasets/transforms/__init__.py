@@ -10,7 +10,7 @@ from .intensity import (MultiImgAdjustGamma, MultiImgCLAHE, MultiImgRerange,
 from .label_rules import LabelValueError, encode_binary_label, read_label_image
 from .loading import (ImagePairError, MultiImgLoadAnnotations,
                       MultiImgLoadImageFromFile, MultiImgLoadImageFromNDArray,
-                      decode_image)
+                      display_image, load_image)
 from .photometric import MultiImgNormalize, MultiImgPhotoMetricDistortion
 from .resize import (MultiImgRandomResize, MultiImgResizeShortestEdge,
                      MultiImgResizeToMultiple)
@@ -21,7 +21,8 @@ __all__ = [
     'MultiImgRandomRotFlip', 'MultiImgResize', 'LabelValueError',
     'encode_binary_label', 'read_label_image', 'ImagePairError',
     'MultiImgLoadAnnotations', 'MultiImgLoadImageFromFile',
-    'MultiImgLoadImageFromNDArray', 'decode_image', 'MultiImgNormalize',
+    'MultiImgLoadImageFromNDArray', 'load_image', 'display_image',
+    'MultiImgNormalize',
     'MultiImgPhotoMetricDistortion', 'MultiImgAlbu', 'MultiImgRandomCutOut',
     'MultiImgLoadInferencerLoader', 'MultiImgAdjustGamma', 'MultiImgCLAHE',
     'MultiImgRerange', 'MultiImgRGB2Gray', 'MultiImgRandomResize',

@@ -1,7 +1,6 @@
 """Loading of the two dates and of the change label."""
 from typing import Optional, Sequence
 
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
@@ -16,29 +15,6 @@ from .opencd_label import decode_grey_label, opencd_binary_label, reduce_zero
 
 class ImagePairError(ValueError):
     """The two dates of a pair cannot be used together."""
-
-
-def decode_image(content: bytes, path: str) -> np.ndarray:
-    """Decode image bytes into an 8-bit, 3-channel BGR array for display.
-
-    Grayscale images are replicated to 3 channels and an alpha channel is
-    dropped (OpenCV's ``IMREAD_COLOR``). Training and inference read
-    with :func:`load_image`, which keeps the file's dtype and bands.
-
-    Args:
-        content (bytes): The file's bytes.
-        path (str): The file name, for error messages.
-
-    Returns:
-        np.ndarray: (H, W, 3) uint8 array in BGR order (OpenCV's, as in
-        open-cd; the data preprocessor converts to RGB).
-    """
-    buffer = np.frombuffer(content, dtype=np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
-    if image is None:
-        raise OSError(f'cannot read image {path}: the file is empty, '
-                      'corrupt or not an image')
-    return image
 
 
 def load_image(path: image_io.ImageSource,
@@ -78,6 +54,39 @@ def load_image(path: image_io.ImageSource,
     if bands is None and image.shape[2] == 1:
         return np.repeat(image, 3, axis=2)
     return image
+
+
+def display_image(path: image_io.ImageSource,
+                  backend_args: Optional[dict] = None) -> np.ndarray:
+    """One date as an 8-bit BGR picture, for drawing only.
+
+    8-bit images come exactly as the pipeline reads them without a rule
+    (grey repeated to 3 channels); other dtypes are stretched from each
+    band's 2nd to its 98th percentile. One or two bands show the first as
+    grey, more than three the first three (band 1 as red).
+
+    Args:
+        path (str | Sequence[str]): Image file, or single-band files.
+        backend_args (dict, optional): mmengine file backend arguments.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` uint8, BGR.
+    """
+    image = load_image(path, scale=None if _is_8_bit(path) else
+                       build_scale(dict(type='percentile')),
+                       backend_args=backend_args)
+    if image.shape[2] < 3:
+        image = np.repeat(image[..., :1], 3, axis=2)
+    elif image.shape[2] > 3:
+        image = image[..., 2::-1]
+    return np.ascontiguousarray(image.astype(np.uint8))
+
+
+def _is_8_bit(path: image_io.ImageSource) -> bool:
+    try:
+        return image_io.read_image_header(path).dtype == 'uint8'
+    except (OSError, ValueError):
+        return True  # remote files: OpenCV's formats, read as before
 
 
 def check_same_size(img_from: np.ndarray, img_to: np.ndarray,
