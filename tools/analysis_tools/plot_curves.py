@@ -19,6 +19,9 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+# Validation metrics drawn by default when the log has them (ChangeMetric's
+# change-class scores); other logs get all of their validation keys.
+HEADLINE = ('F1', 'IoU', 'Precision', 'Recall')
 # Keys that describe the run, not the model.
 _SKIP = ('step', 'iter', 'epoch', 'time', 'data_time', 'memory', 'lr',
          'base_lr')
@@ -26,7 +29,8 @@ Series = Dict[str, Tuple[List[int], List[float]]]
 
 
 def find_scalars(path: str) -> str:
-    """The ``scalars.json`` of a file, run folder or work dir (newest run).
+    """The ``scalars.json`` of a file, run folder or work dir (its newest
+    training run).
 
     Args:
         path (str): ``scalars.json`` itself, or a folder above it.
@@ -47,7 +51,14 @@ def find_scalars(path: str) -> str:
             f'{osp.join(path, "<timestamp>", "vis_data", "scalars.json")}; '
             'it is written by the LocalVisBackend of the config\'s '
             'visualizer)')
-    return max(found, key=osp.getmtime)
+    # Test runs write their own run folders; prefer the newest training.
+    trained = [p for p in found if _has_training(p)]
+    return max(trained or found, key=osp.getmtime)
+
+
+def _has_training(path: str) -> bool:
+    with open(path) as f:
+        return any('"iter"' in line or '"epoch"' in line for line in f)
 
 
 def read_scalars(path: str) -> Tuple[Series, Series]:
@@ -94,7 +105,8 @@ def choose(train: Series, val: Series,
         train (dict): Training series.
         val (dict): Validation series.
         keys (sequence[str], optional): Keys to draw; default: every
-            training loss and every validation metric.
+            training loss and the ``HEADLINE`` validation metrics (all
+            validation keys if the log has none of them).
 
     Returns:
         list[tuple]: One entry per panel.
@@ -103,7 +115,8 @@ def choose(train: Series, val: Series,
         KeyError: If a requested key is in neither series.
     """
     if keys is None:
-        keys = [k for k in train if 'loss' in k] + list(val)
+        headline = [k for k in HEADLINE if k in val]
+        keys = [k for k in train if 'loss' in k] + (headline or list(val))
     panels = []
     for key in keys:
         if key not in train and key not in val:
@@ -171,8 +184,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Plot loss and validation metrics from scalars.json')
     parser.add_argument('log', help='work dir, run folder or scalars.json')
     parser.add_argument('--keys', nargs='+',
-                        help='keys to draw (default: losses and every '
-                        'validation metric)')
+                        help='keys to draw (default: losses and F1, IoU, '
+                        'Precision, Recall)')
     parser.add_argument('-o', '--out',
                         help='PNG to write (default: curves.png next to '
                         'scalars.json)')

@@ -23,6 +23,12 @@ os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
 import gradio as gr  # noqa: E402
 
 PredictFn = Callable[..., Tuple[np.ndarray, np.ndarray, str]]
+# Small pairs (the 128 px demo) fill their boxes, pixels kept sharp, as the
+# --show-dir panels enlarge them.
+IMAGE_CSS = ' '.join(
+    f'#{name} img {{width: 100%; height: 100%; object-fit: contain; '
+    'image-rendering: pixelated;}'
+    for name in ('image_a', 'image_b', 'label', 'mask', 'overlay'))
 
 
 def make_predict_fn(predictor: ChangePredictor,
@@ -199,7 +205,8 @@ def serve(demo: gr.Blocks, host: str = '127.0.0.1', port: int = 7860,
     """
     theme = gr.themes.Default(font=['sans-serif'], font_mono=['monospace'])
     _, url, _ = demo.launch(server_name=host, server_port=port,
-                            ssr_mode=False, theme=theme, quiet=not block,
+                            ssr_mode=False, theme=theme, css=IMAGE_CSS,
+                            quiet=not block,
                             prevent_thread_lock=not block)
     return url
 
