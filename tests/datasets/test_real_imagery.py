@@ -150,3 +150,16 @@ def test_display_image_is_8_bit_bgr_for_any_input(oscd_root, tmp_path):
     shown = display_image(info['img_path'][0])  # 13 uint16 band files
     assert shown.shape == (16, 20, 3) and shown.dtype == np.uint8
     assert shown.max() == 255 and shown.min() == 0
+
+
+def test_arrays_16_bit_need_a_rule_float_and_8_bit_pass():
+    from changefine_mm.datasets.transforms import MultiImgLoadImageFromNDArray
+    u16 = [np.full((4, 4, 3), 1000, np.uint16)] * 2
+    with pytest.raises(ValueError, match='array A has uint16'):
+        MultiImgLoadImageFromNDArray().transform(dict(img=u16))
+    out = MultiImgLoadImageFromNDArray(
+        scale=dict(type='fixed', max=2000)).transform(dict(img=u16))
+    np.testing.assert_allclose(out['img'][0], 127.5)
+    floats = [np.full((4, 4, 3), 0.5, np.float32)] * 2
+    assert MultiImgLoadImageFromNDArray().transform(
+        dict(img=floats))['img'][0] is floats[0]

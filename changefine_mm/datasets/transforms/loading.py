@@ -166,13 +166,29 @@ class MultiImgLoadImageFromNDArray(BaseTransform):
     """Take both dates from arrays already in ``results['img']``.
 
     Used by inference on in-memory images. Also registered under open-cd's
-    (misspelt) name ``MultiImgLoadLoadImageFromNDArray``.
+    (misspelt) name ``MultiImgLoadLoadImageFromNDArray``. 8-bit and float
+    arrays (taken as already scaled) pass as they are unless a rule is
+    given; other integer arrays (16-bit ...) need one.
+
+    Args:
+        scale (dict, optional): Pixel scaling rule (see
+            :mod:`changefine_mm.utils.pixel_scaling`), fitted per array.
     """
+
+    def __init__(self, scale: Optional[dict] = None) -> None:
+        self.scale = build_scale(scale)
 
     def transform(self, results: dict) -> dict:
         images = list(results['img'])
         names = results.get('img_path') or ['array A', 'array B']
         check_same_size(images[0], images[1], names)
+        if self.scale is not None:
+            images = [self.scale(i if i.ndim == 3 else i[..., None])
+                      for i in images]
+        for image, name in zip(images, names):
+            if image.dtype.kind in 'ui':
+                check_scalable(image.dtype, self.scale, name)
+        results['img_scaled'] = self.scale and self.scale.name
         results['img'] = images
         results['img_shape'] = images[0].shape[:2]
         results['ori_shape'] = images[0].shape[:2]
