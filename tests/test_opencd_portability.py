@@ -37,8 +37,9 @@ EXPECTED = {
     'common/standard_512x512_40k_levircd.py': NO_MODEL,
     'common/standard_512x512_40k_s2looking.py': NO_MODEL,
     'fcsn/fc_siam_diff_256x256_40k_levircd.py': 'runs',
-    'general_scd/scd_upernet_r18_256x512_10k_second.py':
-    'missing SECOND_Dataset',
+    'general_scd/scd_upernet_r18_256x512_10k_second.py': 'runs',
+    'general_scd/scd_upernet_r18_416x416_40k_landsat.py': 'runs',
+    'general_scd/scd_upernet_r18_512x512_40k_bandon.py': 'runs',
     'hanet/hanet_256x256_40k_levircd.py': 'runs',
     'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'runs',
     'mtkd/step2/small-changer_ex_r18_512x512_200k_jl1cd.py': 'runs',
@@ -58,9 +59,9 @@ DATASET_BASES = {
     's2looking.py': 'builds',
     'svcd.py': 'builds',
     'whu_cd.py': 'builds',
-    'bandon.py': 'missing BANDON_Dataset',
-    'landsat.py': 'missing Landsat_Dataset',
-    'second.py': 'missing SECOND_Dataset',
+    'bandon.py': 'builds',
+    'landsat.py': 'builds',
+    'second.py': 'builds',
 }
 
 

@@ -14,6 +14,7 @@ from .loading import (ImagePairError, MultiImgLoadAnnotations,
 from .photometric import MultiImgNormalize, MultiImgPhotoMetricDistortion
 from .resize import (MultiImgRandomResize, MultiImgResizeShortestEdge,
                      MultiImgResizeToMultiple)
+from .scd_loading import MultiImgMultiAnnLoadAnnotations
 
 __all__ = [
     'MultiImgPackSegInputs', 'MultiImgExchangeTime', 'MultiImgPad',
@@ -26,5 +27,6 @@ __all__ = [
     'MultiImgPhotoMetricDistortion', 'MultiImgAlbu', 'MultiImgRandomCutOut',
     'MultiImgLoadInferencerLoader', 'MultiImgAdjustGamma', 'MultiImgCLAHE',
     'MultiImgRerange', 'MultiImgRGB2Gray', 'MultiImgRandomResize',
-    'MultiImgResizeShortestEdge', 'MultiImgResizeToMultiple'
+    'MultiImgResizeShortestEdge', 'MultiImgResizeToMultiple',
+    'MultiImgMultiAnnLoadAnnotations'
 ]

@@ -16,7 +16,8 @@ class MultiImgPackSegInputs(BaseTransform):
 
     ``inputs`` holds A's three channels then B's, in the loaded channel
     order (BGR from files; the data preprocessor converts). The label goes
-    to ``data_samples.gt_sem_seg`` as int64 (1, H, W).
+    to ``data_samples.gt_sem_seg`` as int64 (1, H, W); semantic change
+    maps (``gt_seg_map_from``/``_to``) go to ``gt_sem_seg_from``/``_to``.
 
     Args:
         meta_keys (sequence[str]): Keys copied into the sample's metainfo
@@ -25,6 +26,8 @@ class MultiImgPackSegInputs(BaseTransform):
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_path', 'seg_map_path',
+                                             'seg_map_path_from',
+                                             'seg_map_path_to',
                                              'pair_name',
                                              'ori_shape', 'img_shape',
                                              'pad_shape', 'scale_factor',
@@ -42,6 +45,13 @@ class MultiImgPackSegInputs(BaseTransform):
         if 'gt_seg_map' in results:
             label = results['gt_seg_map'].astype(np.int64)
             sample.gt_sem_seg = PixelData(data=torch.from_numpy(label[None]))
+        for date in ('from', 'to'):
+            if f'gt_seg_map_{date}' in results:
+                label = results[f'gt_seg_map_{date}'].astype(np.int64)
+                sample.set_data({
+                    f'gt_sem_seg_{date}':
+                    PixelData(data=torch.from_numpy(label[None]))
+                })
         sample.set_metainfo({
             key: results[key]
             for key in self.meta_keys if key in results

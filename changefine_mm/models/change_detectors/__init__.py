@@ -3,9 +3,11 @@ from .change_tta_model import ChangeTTAModel
 from .changefine import ChangeFine
 from .di_encoder_decoder import DIEncoderDecoder
 from .siam_encoder_decoder import SiamEncoderDecoder
+from .siam_encoder_multi_decoder import SiamEncoderMultiDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
     'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
-    'DIEncoderDecoder', 'SiamEncoderDecoder', 'TextConditionedChangeDetector'
+    'DIEncoderDecoder', 'SiamEncoderDecoder', 'SiamEncoderMultiDecoder',
+    'TextConditionedChangeDetector'
 ]

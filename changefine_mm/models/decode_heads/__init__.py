@@ -1,6 +1,7 @@
 from .bit_head import BITHead
 from .changer_head import Changer
 from .ds_fpn_head import DS_FPNHead
+from .general_scd_head import GeneralSCDHead
 from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
 from .sta_head import STAHead
@@ -8,7 +9,7 @@ from .text_conditioned_decode_head import TextConditionedDecodeHead
 from .tiny_head import TinyHead
 
 __all__ = [
-    'BITHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead', 'IdentityHead',
-    'PromptChangeDecoder', 'STAHead', 'TextConditionedDecodeHead',
-    'TinyHead'
+    'BITHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead', 'GeneralSCDHead',
+    'IdentityHead', 'PromptChangeDecoder', 'STAHead',
+    'TextConditionedDecodeHead', 'TinyHead'
 ]
