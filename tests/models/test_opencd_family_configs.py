@@ -1,5 +1,6 @@
 """Our LEVIR-CD configs of open-cd's model families (CGNet, TinyCD, TinyCD
-v2, STANet, IFN, HANet, LightCDNet, ChangerEx on MiT and ResNeSt).
+v2, STANet, IFN, HANet, LightCDNet, ChangerEx on MiT and ResNeSt,
+ChangeStar-FarSeg).
 
 * Each model equals open-cd's config of the same name, up to the changes
   the reference README of make_references.py lists (SyncBN -> BN, no
@@ -35,6 +36,8 @@ MIRRORS = {
     'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'lightcdnet_s',
     'changer/changer_ex_mit-b0_512x512_40k_levircd.py': 'changer_ex_mit_b0',
     'changer/changer_ex_s50_512x512_40k_levircd.py': 'changer_ex_s50',
+    'changestar/changestar_farseg_1x96_256x256_40k_levircd.py':
+    'changestar_farseg',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',
@@ -52,6 +55,11 @@ def normalised(cfg) -> dict:
                 continue
             if key == 'distance_threshold':
                 continue  # the references calibrate it to their weights
+            if key == 'seg_head_cfg':
+                # open-cd's ChangeStarHead writes its placeholders into the
+                # config while building (the dumped reference has them).
+                value = {k: v for k, v in value.items() if k not in (
+                    'num_classes', 'out_channels', 'loss_decode')}
             out[key] = 'BN' if value == 'SyncBN' else normalised(value)
         return out
     if isinstance(cfg, (list, tuple)):

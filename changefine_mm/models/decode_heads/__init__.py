@@ -1,6 +1,8 @@
 from .bit_head import BITHead
 from .changer_head import Changer
+from .changestar_head import ChangeStarHead
 from .ds_fpn_head import DS_FPNHead
+from .farseg_head import FarSegHead
 from .general_scd_head import GeneralSCDHead
 from .identity_head import DSIdentityHead, IdentityHead
 from .prompt_change_decoder import PromptChangeDecoder
@@ -9,7 +11,7 @@ from .text_conditioned_decode_head import TextConditionedDecodeHead
 from .tiny_head import TinyHead
 
 __all__ = [
-    'BITHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead', 'GeneralSCDHead',
-    'IdentityHead', 'PromptChangeDecoder', 'STAHead',
-    'TextConditionedDecodeHead', 'TinyHead'
+    'BITHead', 'ChangeStarHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead',
+    'FarSegHead', 'GeneralSCDHead', 'IdentityHead', 'PromptChangeDecoder',
+    'STAHead', 'TextConditionedDecodeHead', 'TinyHead'
 ]

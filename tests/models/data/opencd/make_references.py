@@ -11,7 +11,9 @@ seeded 64x64 pair and writes, per family, under ``<family>/``:
 * ``reference_io.pt``: ``packed_inputs_uint8`` (6, 64, 64),
   ``head_logits`` (the model in ``mode='tensor'``), ``seg_logits`` and
   ``pred_sem_seg`` of ``test_step``, and ``min_margin`` (the smallest
-  distance of a logit to the decision boundary).
+  distance to the decision boundary: of the top-2 logits' difference, of
+  a probability to the threshold for 1-channel models, of a STANet
+  distance to its threshold).
 
 open-cd's package ``__init__`` imports every model (and mmdet); only the
 needed module files are imported here, from a copy of ``opencd/`` whose
@@ -69,6 +71,9 @@ FAMILIES = {
         dict(pretrained=None)),
     'changer_ex_s50': ('configs/changer/changer_ex_s50_512x512_40k_levircd.py',
                        dict()),
+    'changestar_farseg': (
+        'configs/changestar/changestar_farseg_1x96_256x256_40k_levircd.py',
+        dict(backbone=dict(init_cfg=None))),
 }
 MODULES = [
     'opencd.models.data_preprocessor',
@@ -93,6 +98,9 @@ MODULES = [
     'opencd.models.backbones.interaction_resnest',
     'opencd.models.backbones.interaction_mit',
     'opencd.models.decode_heads.changer',
+    'opencd.models.necks.farseg_neck',
+    'opencd.models.decode_heads.farseg_head',
+    'opencd.models.decode_heads.changerstar_head',
 ]
 
 
@@ -173,8 +181,9 @@ def margin(model, head_logits: torch.Tensor,
     if seg_logits.size(0) > 1:
         top2 = seg_logits.topk(2, dim=0).values
         return float((top2[0] - top2[1]).min())
+    # One channel: test_step's seg_logits are already sigmoid probabilities.
     threshold = model.decode_head.threshold
-    return float((seg_logits.sigmoid() - threshold).abs().min())
+    return float((seg_logits - threshold).abs().min())
 
 
 def make(root: str, family: str, commit: str) -> None:
@@ -219,7 +228,9 @@ def make(root: str, family: str, commit: str) -> None:
         json.dump(dict(opencd_commit=commit, opencd_config=config,
                        seed=SEED, entries=entries), f, indent=0)
     changed = result.pred_sem_seg.data.float().mean().item()
-    print(f'{family}: {len(entries)} entries, head {tuple(head_logits.shape)}'
+    shapes = [tuple(t.shape) for t in (
+        head_logits if isinstance(head_logits, tuple) else [head_logits])]
+    print(f'{family}: {len(entries)} entries, head {shapes}'
           f', changed {changed:.2f}, min margin {ref["min_margin"]:.2e}')
 
 
