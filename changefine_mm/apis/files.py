@@ -34,7 +34,8 @@ import numpy as np
 from mmengine.dist import barrier, get_dist_info
 
 from changefine_mm.utils import image_io
-from changefine_mm.utils.pixel_scaling import ScaleRule, check_scalable
+from changefine_mm.utils.pixel_scaling import (ScaleRule, check_scalable,
+                                               display_uint8)
 
 from .atomic_output import atomic_output
 from .geo import GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff
@@ -393,21 +394,11 @@ def _run_image(inferencer, job: PairJob, window: int, overlap: int,
         from changefine_mm.visualization import overlay_changes
         rgb = image_b[::-1].transpose(1, 2, 0) if len(image_b) == 3 else \
             np.repeat(image_b[:1].transpose(1, 2, 0), 3, axis=2)
-        painted = overlay_changes(np.ascontiguousarray(_displayable(rgb)),
+        painted = overlay_changes(np.ascontiguousarray(display_uint8(rgb)),
                                   (mask > 0) & (mask != NODATA))
         _write_image(job.overlay, painted[..., ::-1])
     if job.polygons:
         write_polygons(mask, job.polygons, min_area)
-
-
-def _displayable(image: np.ndarray) -> np.ndarray:
-    """uint8 for display: 8-bit as it is, anything else stretched from its
-    2nd to its 98th percentile (the model never sees this)."""
-    if image.dtype == np.uint8:
-        return image
-    low, high = np.nanpercentile(image, [2, 98])
-    stretched = (image - low) / max(high - low, 1e-6) * 255
-    return np.clip(np.nan_to_num(stretched), 0, 255).astype(np.uint8)
 
 
 def _write_image(path: str, image: np.ndarray) -> None:

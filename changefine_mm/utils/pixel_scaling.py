@@ -24,7 +24,7 @@ bands are selected and in whatever order the planes come.
 """
 import ast
 import json
-from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
+from typing import Dict, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
@@ -348,3 +348,27 @@ def scale_from_tokens(tokens: Optional[Sequence[str]]) -> Optional[dict]:
             cfg[key] = value
     build_scale(cfg)  # fail early on unknown types and arguments
     return cfg
+
+
+def display_uint8(image: np.ndarray, low: float = 2.,
+                  high: float = 98.) -> np.ndarray:
+    """An image as uint8 for showing it, never for a model.
+
+    8-bit images are returned as they are; others are stretched from the
+    ``low`` to the ``high`` percentile of all their bands together (one
+    stretch keeps the colour balance), NaN shown as 0.
+
+    Args:
+        image (np.ndarray): Any dtype, any shape.
+        low (float): Percentile shown as 0.
+        high (float): Percentile shown as 255.
+
+    Returns:
+        np.ndarray: uint8 of the same shape.
+    """
+    if image.dtype == np.uint8:
+        return image
+    with np.errstate(all='ignore'):
+        bottom, top = np.nan_to_num(np.nanpercentile(image, [low, high]))
+    stretched = (image.astype(np.float32) - bottom) / max(top - bottom, 1e-6)
+    return np.clip(np.nan_to_num(stretched * 255.), 0, 255).astype(np.uint8)

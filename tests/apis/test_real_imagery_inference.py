@@ -3,7 +3,7 @@ georeferenced outputs, and the error for unscaled non-8-bit input."""
 import cv2
 import numpy as np
 import pytest
-from inference_fixtures import (inferencer, synthetic_rgb_pair,  # noqa: F401
+from inference_fixtures import (synthetic_rgb_pair,  # noqa: F401
                                 tiny_model_files)
 
 from changefine_mm.apis import ChangeInferencer

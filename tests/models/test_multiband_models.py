@@ -81,4 +81,3 @@ def test_baselines_take_13_bands_from_the_config(config, shrink):
     losses = model.loss(**model.data_preprocessor(data, True))
     assert all(torch.isfinite(v).all() for k, v in losses.items()
                if 'loss' in k)
-

@@ -9,6 +9,9 @@ titles and a colour legend.
 Example:
     python tools/analysis_tools/scene_panel.py A.tif B.tif change.tif \
         --label label.tif -o panel.png --height 512
+    # a Sentinel-2 pair: bands 4 3 2, stretched for display only
+    python tools/analysis_tools/scene_panel.py A.tif B.tif change.tif \
+        -o panel.png --rgb-bands 4 3 2
 """
 import argparse
 import sys
@@ -17,6 +20,7 @@ import cv2
 import numpy as np
 
 from changefine_mm.apis.geo import MASK_NODATA, open_raster
+from changefine_mm.utils.pixel_scaling import display_uint8
 from changefine_mm.visualization import overlay_changes
 from changefine_mm.visualization.change_visualizer import change_legend
 from changefine_mm.visualization.panel import compose_panel
@@ -52,6 +56,10 @@ def main() -> None:
     parser.add_argument('--crop', type=int, nargs=3,
                         metavar=('ROW', 'COL', 'SIZE'),
                         help='show only this square of the scene')
+    parser.add_argument('--rgb-bands', type=int, nargs=3, default=[1, 2, 3],
+                        help='red, green, blue band numbers of A and B, e.g. '
+                        '4 3 2 for Sentinel-2; non-8-bit bands are '
+                        'stretched for display (2-98 %%)')
     parser.add_argument('--gap', type=int, default=8,
                         help='white gap between the images')
     args = parser.parse_args()
@@ -59,8 +67,8 @@ def main() -> None:
     def read(path, bands, nearest):
         return read_preview(path, args.height, bands, nearest, args.crop)
 
-    image_a = read(args.a, [1, 2, 3], nearest=False)
-    image_b = read(args.b, [1, 2, 3], nearest=False)
+    image_a, image_b = (display_uint8(read(path, args.rgb_bands, False))
+                        for path in (args.a, args.b))
     mask = read(args.mask, [1], nearest=True)
     label = None if args.label is None else read(args.label, [1], True)
     pred = (mask > 0) & (mask != MASK_NODATA)
