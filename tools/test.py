@@ -133,7 +133,8 @@ def main() -> None:
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     with preflight.exit_on_error():
-        preflight.check_run(cfg, ('test_dataloader', ), args.checkpoint)
+        preflight.check_run(cfg, ('test_dataloader', ), args.checkpoint,
+                            initialise=False)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_drawing(cfg, args.show_dir)

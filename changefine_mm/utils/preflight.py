@@ -160,8 +160,16 @@ def check_data(cfg: Any, loaders: Sequence[str]) -> None:
             f'--cfg-options {keys[0]}=PATH')
 
 
-def _weight_entries(node: Any, where: str) -> Iterator[Tuple[str, str]]:
-    """(config key, value) of every weight path in a model config."""
+def _init_only(key: str) -> bool:
+    """Whether a weight is read only by ``init_weights`` (training), not
+    when the model is built."""
+    return key.endswith('.pretrained') or '.init_cfg.' in key
+
+
+def _weight_entries(node: Any, where: str,
+                    initialise: bool = True) -> Iterator[Tuple[str, str]]:
+    """(config key, value) of every weight path in a model config; with
+    ``initialise=False`` those only ``init_weights`` reads are left out."""
     if isinstance(node, dict):
         items = node.items()
     elif isinstance(node, (list, tuple)):
@@ -172,9 +180,10 @@ def _weight_entries(node: Any, where: str) -> Iterator[Tuple[str, str]]:
         path = f'{where}.{key}'
         if isinstance(value, str) and (key in _WEIGHT_KEYS
                                        or key.endswith('_checkpoint')):
-            yield path, value
+            if initialise or not _init_only(path):
+                yield path, value
         else:
-            yield from _weight_entries(value, path)
+            yield from _weight_entries(value, path, initialise)
 
 
 def _download_hint(path: str) -> str:
@@ -188,7 +197,7 @@ def _download_hint(path: str) -> str:
     return f', download {url}' if url else ''
 
 
-def check_weight_files(model_cfg: Any) -> None:
+def check_weight_files(model_cfg: Any, initialise: bool = True) -> None:
     """Every local weight file named in the model config exists.
 
     Keys ``checkpoint``, ``*_checkpoint``, ``pretrained`` and
@@ -196,13 +205,16 @@ def check_weight_files(model_cfg: Any) -> None:
 
     Args:
         model_cfg (dict): ``cfg.model``.
+        initialise (bool): Whether ``init_weights`` will run (training, or
+            no checkpoint); if not, ``pretrained`` and ``init_cfg``
+            weights are not needed and not checked.
 
     Raises:
         PreflightError: Listing every missing file, its config key and
             download address, at once.
     """
     missing = []
-    for key, value in _weight_entries(model_cfg, 'model'):
+    for key, value in _weight_entries(model_cfg, 'model', initialise):
         if _is_url(value) or osp.exists(value):
             continue
         if key.endswith('model_path') and os.sep not in value:
@@ -254,17 +266,18 @@ def host_reachable(host: str, port: int = 443) -> bool:
         return False
 
 
-def check_downloads(model_cfg: Any) -> None:
+def check_downloads(model_cfg: Any, initialise: bool = True) -> None:
     """Weight URLs of the model config can be fetched (or are cached).
 
     Args:
         model_cfg (dict): ``cfg.model``.
+        initialise (bool): See :func:`check_weight_files`.
 
     Raises:
         PreflightError: Naming the config key to set to None (random
             initialisation) or to a local file when offline.
     """
-    for key, value in _weight_entries(model_cfg, 'model'):
+    for key, value in _weight_entries(model_cfg, 'model', initialise):
         if not _is_url(value):
             continue
         url = _resolve_url(value)
@@ -281,21 +294,24 @@ def check_downloads(model_cfg: Any) -> None:
 
 def check_run(cfg: Any,
               loaders: Sequence[str] = (),
-              checkpoint: Optional[str] = None) -> None:
+              checkpoint: Optional[str] = None,
+              initialise: bool = True) -> None:
     """All checks a tool needs once its config is merged.
 
     Args:
         cfg (Config): The merged config.
         loaders (sequence[str]): Dataloaders whose data must exist.
         checkpoint (str, optional): Checkpoint file to be loaded.
+        initialise (bool): Whether the model's ``init_weights`` runs
+            (training; inference without a checkpoint).
 
     Raises:
         PreflightError: The first problem found.
     """
     check_checkpoint(checkpoint)
     check_data(cfg, loaders)
-    check_weight_files(cfg.get('model'))
-    check_downloads(cfg.get('model'))
+    check_weight_files(cfg.get('model'), initialise)
+    check_downloads(cfg.get('model'), initialise)
 
 
 def check_inference(config: str,
@@ -317,4 +333,5 @@ def check_inference(config: str,
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_run(cfg, checkpoint=checkpoint)
+    # Without a checkpoint (the demo app) init_weights gives the weights.
+    check_run(cfg, checkpoint=checkpoint, initialise=checkpoint is None)

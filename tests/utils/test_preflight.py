@@ -63,7 +63,8 @@ def test_config_typo_names_the_closest_config(monkeypatch, no_model_build):
 def test_missing_data_root_lists_the_folders(monkeypatch, tmp_path,
                                              no_model_build):
     root = str(tmp_path / 'nowhere')
-    message = run_main(monkeypatch, 'train.py', DEMO, '--cfg-options',
+    message = run_main(monkeypatch, 'train.py', DEMO, '--work-dir',
+                       str(tmp_path / 'work'), '--cfg-options',
                        f'train_dataloader.dataset.data_root={root}',
                        f'val_dataloader.dataset.data_root={root}')
     assert message == (
@@ -118,7 +119,8 @@ def test_offline_pretrained_names_model_pretrained_none(
     monkeypatch.setattr(preflight, 'host_reachable', lambda host: False)
     monkeypatch.setattr(preflight, '_cached', lambda url: False)
     message = run_main(
-        monkeypatch, 'train.py', BIT, '--cfg-options',
+        monkeypatch, 'train.py', BIT, '--work-dir', str(tmp_path / 'work'),
+        '--cfg-options',
         f'train_dataloader.dataset.data_root={synthetic_cd_root}',
         f'val_dataloader.dataset.data_root={synthetic_cd_root}')
     assert message == (
@@ -143,3 +145,18 @@ def test_error_is_one_line_within_seconds_without_traceback():
         'error: config file not found: configs/fcsn/fc_siam_dif_demo.py; '
         'did you mean configs/fcsn/fc_siam_diff_demo.py?']
     assert seconds < 30, f'took {seconds:.0f} s'
+
+
+def test_testing_does_not_need_the_pretrained_download(
+        monkeypatch, tmp_path, synthetic_cd_root, no_model_build):
+    # init_weights (and so `pretrained`) runs only in training; testing
+    # loads the checkpoint over a freshly built model.
+    monkeypatch.setattr(preflight, 'host_reachable', lambda host: False)
+    monkeypatch.setattr(preflight, '_cached', lambda url: False)
+    (tmp_path / 'bit.pth').write_bytes(b'')
+    tool = load_tool('test.py')
+    monkeypatch.setattr(sys, 'argv', [
+        'test.py', BIT, str(tmp_path / 'bit.pth'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={synthetic_cd_root}'])
+    with pytest.raises(AssertionError, match='the model was built'):
+        tool.main()
