@@ -14,7 +14,9 @@ from .edge_gaussian_aggregation import EdgeGaussianAggregation
 from .feature_diff_module import FeatureDiffModule
 from .fpn_feature_fuser import FPNFeatureFuser, LightweightFPN
 from .hf_text_encoder import HFTextEncoder
-from .official_names import (convert_official_mask_head,
+from .official_names import (convert_official_bev,
+                             convert_official_difference,
+                             convert_official_mask_head,
                              convert_official_neck,
                              convert_official_state_dict)
 from .prompt_cd_dataset import PromptCDDataset, read_prompt_file
@@ -27,6 +29,7 @@ __all__ = [
     'CBAM', 'CLIPTextEncoder', 'DProjector', 'DualInputVisualEncoder',
     'EdgeGaussianAggregation', 'FeatureDiffModule', 'FPNFeatureFuser',
     'LightweightFPN', 'HFTextEncoder', 'PromptCDDataset', 'read_prompt_file',
-    'SegChangeR1', 'TextConditionedMaskHead', 'convert_official_mask_head',
+    'SegChangeR1', 'TextConditionedMaskHead', 'convert_official_bev',
+    'convert_official_difference', 'convert_official_mask_head',
     'convert_official_neck', 'convert_official_state_dict'
 ]

@@ -1,4 +1,4 @@
-"""Official SegChange-R1 weight names of the neck and mask head -> ours.
+"""Official SegChange-R1 weight names -> ours (all but the timm backbone).
 
 The official ``ChangeModel`` (github.com/Yu-Zhouz/SegChange-R1,
 ``models/segchange.py``) keeps the neck under ``fpn.`` and the mask head
@@ -24,7 +24,19 @@ under ``mask_head.``; :class:`SegChangeR1` calls them ``neck.`` and
   ``mask_convs.0.conv`` / ``0.gn`` / ``1.conv`` / ``1.gn`` and
   ``mask_head.6`` -> ``conv_seg``.
 
-The dual encoder and the difference module are not covered.
+* BEV converter (``models/encoders/bev.py::BEVLinearAttention``):
+  ``linear_attention.to_qkv`` / ``to_out`` -> ``to_qkv`` / ``to_out``,
+  ``proj`` unchanged;
+* difference module (``models/neck/feature_diff.py``): ``diff_conv.i.0``
+  / ``.1`` -> ``fuse.i.conv`` / ``.bn``, where the official conv's bias
+  (followed by BatchNorm) is folded into the running mean (``BN(x + b)``
+  with mean ``m`` is ``BN(x)`` with mean ``m - b``); CBAM
+  ``attention.i.channel_attention.1`` / ``.3`` ->
+  ``attention.i.channel_mlp.0`` / ``.2``, ``spatial_attention`` ->
+  ``spatial``.
+
+Whole-model renaming (``convert_official_state_dict``) covers the neck and
+mask head; the dual encoder's timm backbone is not covered.
 """
 import re
 from typing import Dict, Tuple
@@ -59,6 +71,19 @@ _HEAD_RULES = (
     (r'^mask_head\.3\.', 'mask_convs.1.conv.'),
     (r'^mask_head\.4\.', 'mask_convs.1.gn.'),
     (r'^mask_head\.6\.', 'conv_seg.'),
+)
+_BEV_RULES = (
+    (r'^linear_attention\.', ''),
+    (r'^proj\.', 'proj.'),
+)
+_DIFF_RULES = (
+    (r'^diff_conv\.(\d+)\.0\.', r'fuse.\1.conv.'),
+    (r'^diff_conv\.(\d+)\.1\.', r'fuse.\1.bn.'),
+    (r'^attention\.(\d+)\.channel_attention\.1\.',
+     r'attention.\1.channel_mlp.0.'),
+    (r'^attention\.(\d+)\.channel_attention\.3\.',
+     r'attention.\1.channel_mlp.2.'),
+    (r'^attention\.(\d+)\.spatial_attention\.', r'attention.\1.spatial.'),
 )
 _IN_PROJ = re.compile(r'^(.*)\.in_proj_([qkv])\.(weight|bias)$')
 
@@ -113,6 +138,39 @@ def convert_official_mask_head(
         dict[str, Tensor]: Weights of our :class:`TextConditionedMaskHead`.
     """
     return _convert(state_dict, _HEAD_RULES)
+
+
+def convert_official_bev(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Rename an official ``BEVLinearAttention`` state dict.
+
+    Args:
+        state_dict (dict[str, Tensor]): The official module's weights.
+
+    Returns:
+        dict[str, Tensor]: Weights of our ``BEVLinearAttention``.
+    """
+    return _convert(state_dict, _BEV_RULES)
+
+
+def convert_official_difference(
+        state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Rename an official ``FeatureDiffModule`` (CBAM) state dict.
+
+    The fusing convs' biases are folded into the BatchNorm running means,
+    since our convs before a norm have none.
+
+    Args:
+        state_dict (dict[str, Tensor]): The official module's weights.
+
+    Returns:
+        dict[str, Tensor]: Weights of our :class:`FeatureDiffModule`.
+    """
+    weights = dict(state_dict)
+    biases = [k for k in weights if re.match(r'^diff_conv\.\d+\.0\.bias$', k)]
+    for key in biases:
+        mean = key.replace('.0.bias', '.1.running_mean')
+        weights[mean] = weights[mean] - weights.pop(key)
+    return _convert(weights, _DIFF_RULES)
 
 
 def convert_official_state_dict(

@@ -15,7 +15,8 @@ It runs, at small widths, the official text path and decoder side:
   batches: shorter than ``seq_len=8`` (zero-padded), longer (cut) and
   with an empty first prompt (zeros);
 * ``LightweightFPN`` and ``FPNFeatureFuser`` (with EGA) on four scales;
-* ``MaskHead`` on a fused map with each batch's embeddings.
+* ``MaskHead`` on a fused map with each batch's embeddings;
+* ``BEVLinearAttention`` and ``FeatureDiffModule`` (CBAM) on the scales.
 
 Weights get exactly representable random values (``offset + t * scale``,
 ``t`` in {-1, 0, 1}, as ChangeCLIP's ``make_reference.py``); the BERT
@@ -94,6 +95,8 @@ def main() -> None:
         stub.rearrange = None
         sys.modules['einops'] = stub
     from models.encoders import text_encoder
+    from models.encoders.bev import BEVLinearAttention
+    from models.neck.feature_diff import FeatureDiffModule
     from models.masks.mask import MaskHead
     from models.neck.fpn import FPNFeatureFuser, LightweightFPN
 
@@ -141,6 +144,21 @@ def main() -> None:
             outputs[f'logits_{case}'] = head(
                 fused.float() / 4,
                 torch.from_numpy(outputs[f'embs_{case}'])).numpy()
+    # The dual encoder's BEV converter and the difference module (CBAM, the
+    # official config's choice) at the small width.
+    bev = BEVLinearAttention(SCALE_CHANNELS, SCALE_CHANNELS).eval()
+    packed.update(exact_fill(bev, generator, prefix='bev/'))
+    diff = FeatureDiffModule([SCALE_CHANNELS] * 4, 'CBAM').eval()
+    packed.update(exact_fill(diff, generator, prefix='diff/'))
+    scales_b = [torch.randint(-8, 9, s.shape, generator=generator)
+                for s in scales]
+    with torch.no_grad():
+        outputs['bev_out'] = bev(scales[0].float() / 4).numpy()
+        for i, d in enumerate(diff([s.float() / 4 for s in scales],
+                                   [s.float() / 4 for s in scales_b])):
+            outputs[f'diff_out{i}'] = d.numpy()
+    for i, s in enumerate(scales_b):
+        outputs[f'scale_b{i}'] = s.to(torch.int8).numpy()
     out = osp.join(HERE, 'data', 'segchange_r1.npz')
     np.savez_compressed(
         out, bert_config=np.array(json.dumps(BERT)),

@@ -16,8 +16,10 @@ import torch
 
 from conftest import read_exact_reference
 from projects.segchange_r1.segchange_r1 import (
-    FPNFeatureFuser, HFTextEncoder, LightweightFPN, TextConditionedMaskHead,
-    convert_official_mask_head, convert_official_neck)
+    BEVLinearAttention, FeatureDiffModule, FPNFeatureFuser, HFTextEncoder,
+    LightweightFPN, TextConditionedMaskHead, convert_official_bev,
+    convert_official_difference, convert_official_mask_head,
+    convert_official_neck)
 from projects.segchange_r1.tests.tiny_bert import write_tiny_bert
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -35,6 +37,11 @@ def reference():
 def part(weights: dict, prefix: str) -> dict:
     return {k[len(prefix):]: v for k, v in weights.items()
             if k.startswith(prefix)}
+
+
+def scales(arrays, date: str = ''):
+    return [torch.from_numpy(arrays[f'scale{date}{i}']).float() / 4
+            for i in range(4)]
 
 
 @pytest.fixture(scope='module')
@@ -75,10 +82,8 @@ def test_official_neck_gives_the_official_fused_map(reference, name, neck):
     weights, arrays = reference
     module = neck([32] * 4, channels=32, conv_bias=True).eval()
     module.load_state_dict(convert_official_neck(part(weights, name + '/')))
-    scales = [torch.from_numpy(arrays[f'scale{i}']).float() / 4
-              for i in range(4)]
     with torch.no_grad():
-        fused, = module(scales)
+        fused, = module(scales(arrays))
     torch.testing.assert_close(
         fused, torch.from_numpy(arrays[f'{name}_out']), atol=1e-5, rtol=0)
 
@@ -110,3 +115,28 @@ def test_official_text_path_and_mask_head_give_the_official_logits(
     torch.testing.assert_close(
         logits, torch.from_numpy(arrays[f'logits_{case}']), atol=1e-5,
         rtol=0)
+
+
+def test_official_bev_converter_gives_the_official_map(reference):
+    weights, arrays = reference
+    bev = BEVLinearAttention(32, 32, num_heads=8, head_channels=64,
+                             mode='official').eval()
+    bev.load_state_dict(convert_official_bev(part(weights, 'bev/')))
+    with torch.no_grad():
+        out = bev(scales(arrays)[0])
+    torch.testing.assert_close(out, torch.from_numpy(arrays['bev_out']),
+                               atol=1e-5, rtol=0)
+
+
+def test_official_difference_module_gives_the_official_maps(reference):
+    weights, arrays = reference
+    diff = FeatureDiffModule([32] * 4, attention='CBAM', ratio=16,
+                             cbam_mode='official').eval()
+    diff.load_state_dict(
+        convert_official_difference(part(weights, 'diff/')))
+    with torch.no_grad():
+        outs = diff(scales(arrays), scales(arrays, '_b'))
+    for i, out in enumerate(outs):
+        torch.testing.assert_close(
+            out, torch.from_numpy(arrays[f'diff_out{i}']), atol=1e-5,
+            rtol=0)
