@@ -117,6 +117,10 @@ def test_bf16_inference_is_close_to_fp32(tiny_cfg):
     assert model.backbone.image_encoder.pos_embed.dtype == torch.bfloat16
     assert model.backbone.clip_image_encoder.visual.proj.dtype == \
         torch.bfloat16
+    convs = [m.weight for m in model.neck.modules()
+             if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last)
+                         for w in convs)
     with torch.no_grad():
         wanted = reference(inputs, mode='tensor')
         got = model(inputs, mode='tensor')

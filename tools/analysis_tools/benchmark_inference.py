@@ -14,9 +14,16 @@ Sentinel-2-like pair (written strip by strip), which the same RGB model
 reads with bands 4, 3, 2 and ``fixed`` scaling (max 10000): the peak RSS
 of real 16-bit multi-band scenes next to the 8-bit RGB figure.
 
+With ``--precision fp32 bf16`` each size runs once per precision
+(``ChangeInferencer(precision=...)``: bf16 autocast; ChangeFine also keeps
+its frozen encoders in bf16).
+
 Example:
     python tools/analysis_tools/benchmark_inference.py \
         configs/fcsn/fc_siam_diff_demo.py --sizes 2000 10000 --device cpu
+    python tools/analysis_tools/benchmark_inference.py \
+        configs/changefine/changefine_levircd.py --sizes 1024 \
+        --precision fp32 bf16
 """
 import argparse
 import json
@@ -55,6 +62,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='where scenes and outputs are written')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides, key=value (passed to infer)')
+    parser.add_argument('--precision', nargs='+', default=['fp32'],
+                        choices=['fp32', 'bf16'],
+                        help='run every size at each of these precisions')
     parser.add_argument('--multispectral', action='store_true',
                         help='also run 13-band uint16 scenes (bands 4 3 2, '
                         'fixed scaling)')
@@ -79,16 +89,20 @@ def run_child(args: argparse.Namespace) -> None:
     from mmengine.config import DictAction
 
     from changefine_mm.apis import ChangeInferencer, predict_geotiff
+    from changefine_mm.utils.runtime import precision_options
     options = {}
     if args.cfg_options:
         parser = argparse.ArgumentParser()
         parser.add_argument('--o', nargs='+', action=DictAction)
         options = parser.parse_args(['--o', *args.cfg_options]).o
+    precision = args.precision[0]
+    options = precision_options(options, precision)
     reading = dict(bands=S2_RGB, scale=S2_SCALE) if args.child_s2 else {}
     inferencer = ChangeInferencer(args.config, args.checkpoint,
                                   device=args.device,
                                   batch_size=args.batch_size,
-                                  cfg_options=options, **reading)
+                                  cfg_options=options, precision=precision,
+                                  **reading)
     rss_model = current_rss_mib()
     path_a, path_b, out = args.child
     stats = predict_geotiff(inferencer, path_a, path_b, out,
@@ -124,8 +138,10 @@ def write_s2_scene(folder: str, size: int, gsd: float) -> None:
                           window=Window(0, row, size, rows))
 
 
-def measure(args: argparse.Namespace, size: int, s2: bool = False) -> dict:
-    """Write (or reuse) a scene of ``size`` and run it in a new process."""
+def measure(args: argparse.Namespace, size: int, s2: bool = False,
+            precision: str = 'fp32') -> dict:
+    """Write (or reuse) a scene of ``size`` and run it in a new process
+    at ``precision``."""
     from changefine_mm.apis.demo_scene import write_demo_scene
     folder = osp.join(args.work_dir, f'{size}x{size}' + ('_s2' if s2 else ''))
     path_a = osp.join(folder, 'A', 'scene.tif')
@@ -142,6 +158,7 @@ def measure(args: argparse.Namespace, size: int, s2: bool = False) -> dict:
     command = [sys.executable, osp.abspath(__file__), args.config,
                '--window', str(args.window), '--overlap', str(args.overlap),
                '--batch-size', str(args.batch_size), '--device', args.device,
+               '--precision', precision,
                '--child', path_a, path_b, osp.join(folder, 'change.tif')]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
@@ -155,7 +172,7 @@ def measure(args: argparse.Namespace, size: int, s2: bool = False) -> dict:
                            f'{result.stderr[-3000:]}')
     record = json.loads(result.stdout.strip().splitlines()[-1])
     area_km2 = size * size * args.gsd**2 / 1e6
-    record.update(size=size, area_km2=area_km2,
+    record.update(size=size, area_km2=area_km2, precision=precision,
                   input='13-band uint16, bands 4 3 2' if s2 else
                   '3-band uint8',
                   windows_per_s=record['windows'] / record['seconds'],
@@ -169,8 +186,8 @@ def table(records: List[dict]) -> str:
     lines = [
         '| scene (px) | area (km²) | windows | time (s) | windows/s | '
         'km²/h | RSS after model build (MiB) | peak RSS (MiB) | '
-        'peak RSS vs first | input |',
-        '|---|---|---|---|---|---|---|---|---|---|'
+        'peak RSS vs first | input | precision |',
+        '|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     for r in records:
         lines.append(
@@ -179,7 +196,7 @@ def table(records: List[dict]) -> str:
             f'{r["windows_per_s"]:.2f} | {r["km2_per_h"]:.2f} | '
             f'{r["rss_model_mib"]:.0f} | {r["peak_rss_mib"]:.0f} | '
             f'{(r["peak_rss_mib"] / first - 1) * 100:+.1f} % | '
-            f'{r["input"]} |')
+            f'{r["input"]} | {r["precision"]} |')
     return '\n'.join(lines)
 
 
@@ -192,8 +209,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     records = []
     for size in args.sizes:
         for s2 in (False, True) if args.multispectral else (False, ):
-            records.append(measure(args, size, s2))
-            print(json.dumps(records[-1]), flush=True)
+            for precision in args.precision:
+                records.append(measure(args, size, s2, precision))
+                print(json.dumps(records[-1]), flush=True)
     print(f'\nwindow {args.window}, overlap {args.overlap}, batch '
           f'{args.batch_size}, device {args.device}, '
           f'{os.cpu_count()} CPU(s), gsd {args.gsd} m\n')
