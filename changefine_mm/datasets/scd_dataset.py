@@ -64,6 +64,13 @@ class BaseSCDDataset(CDDataset):
                 f'{type(self).__name__}: metainfo needs semantic_classes '
                 '(the land-cover classes of the per-date maps)')
         self.semantic_label_map = self.get_semantic_label_map(classes)
+        if reduce_semantic_zero_label and self.semantic_label_map and \
+                self.semantic_label_map.get(0) != 0:
+            raise ValueError(
+                f'{type(self).__name__}: with reduce_semantic_zero_label '
+                'the semantic_classes subset must keep '
+                f'{self.METAINFO["semantic_classes"][0]!r} first (raw 0 is '
+                'the ignored class)')
         self._metainfo.update(
             semantic_label_map=self.semantic_label_map,
             reduce_semantic_zero_label=reduce_semantic_zero_label,

@@ -223,6 +223,10 @@ class MultiImgRandomRotFlip(BaseTransform):
 class MultiImgExchangeTime(BaseTransform):
     """Swap the two dates with probability ``prob`` (label unchanged).
 
+    Per-date semantic maps (``gt_seg_map_from``/``_to`` of semantic change
+    datasets) and their paths swap with the images; open-cd leaves them,
+    which pairs date A's land cover with date B's image.
+
     Args:
         prob (float): Swap probability.
     """
@@ -235,6 +239,10 @@ class MultiImgExchangeTime(BaseTransform):
             results['img'] = results['img'][::-1]
             if isinstance(results.get('img_path'), (list, tuple)):
                 results['img_path'] = list(results['img_path'])[::-1]
+            for key in ('gt_seg_map', 'seg_map_path'):
+                if f'{key}_from' in results:
+                    results[f'{key}_from'], results[f'{key}_to'] = \
+                        results[f'{key}_to'], results[f'{key}_from']
         return results
 
 

@@ -86,16 +86,17 @@ class MultiImgMultiAnnLoadAnnotations(MultiImgLoadAnnotations):
 
     Semantic maps may be class-index files or colour files (mapped through
     the dataset's ``semantic_palette``). Then the dataset's
-    ``reduce_semantic_zero_label`` (raw 0 -> 255, v -> v - 1) and
-    ``semantic_label_map`` (class subsets) apply; any other value above
-    the class count is an error naming the file. With ``opencd_compat``
-    set by the dataset, the maps are decoded as open-cd does (grey
-    conversion of whatever the file holds).
+    ``semantic_label_map`` (class subsets, on the raw indices) and
+    ``reduce_semantic_zero_label`` (raw 0 -> 255, v -> v - 1) apply; any
+    other value above the class count is an error naming the file. With
+    ``opencd_compat`` set by the dataset, the maps are decoded as open-cd
+    does (grey conversion of whatever the file holds).
 
     Differences from open-cd: open-cd converts colour files to grey
-    (meaningless values for SECOND's colour release) and applies the
-    binary ``label_map`` to the semantic maps where it means
-    ``semantic_label_map``; here the semantic map is used. When the
+    (meaningless values for SECOND's colour release), and applies the
+    binary ``label_map`` to the reduced semantic maps where it means
+    ``semantic_label_map`` on the raw ones; here the semantic map is
+    applied to the raw indices it was made for. When the
     dataset has no binary label folder, ``gt_seg_map`` is derived: 1
     where either date's raw class is not 0 (unchanged).
 
@@ -142,13 +143,13 @@ class MultiImgMultiAnnLoadAnnotations(MultiImgLoadAnnotations):
 
     def _encode_semantic(self, raw: np.ndarray, path: str,
                          results: dict) -> np.ndarray:
-        label = reduce_zero(raw) if self._reduce_semantic(results) else \
-            raw.copy()
+        label = raw.copy()
         label_map = results.get('semantic_label_map')
         if label_map:
-            source = label.copy()
             for old, new in label_map.items():
-                label[source == old] = new
+                label[raw == old] = new
+        if self._reduce_semantic(results):
+            label = reduce_zero(label)
         count = results.get('num_semantic_classes')
         if count and not results.get('opencd_compat'):
             bad = np.unique(label[(label >= count) & (label != 255)])
