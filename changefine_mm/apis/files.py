@@ -15,7 +15,7 @@ Outputs of a pair named ``NAME`` (pair mode: ``NAME`` is the ``-o`` file):
 * mask: ``NAME.tif`` (uint8 0/1, nodata 255) for GeoTIFFs, ``NAME.png``
   (0/255 for binary models, class indices otherwise) for other images;
 * ``NAME_prob.tif``: float32 probabilities (``prob=True``);
-* ``NAME_overlay.tif``/``.png``: changes painted red on date B
+* ``NAME_overlay.tif``/``.png``: changes painted magenta on date B
   (``overlay=True``);
 * polygons (``polygons=...``): a GeoJSON or GeoPackage file.
 
@@ -308,12 +308,19 @@ def predict_files(inferencer,
     rank, world = get_dist_info()
     share_windows = len(jobs) == 1
     mine = jobs if share_windows else jobs[rank::world]
+    # Folders: one bar over the pairs (rank 0's share); a single pair:
+    # the scene's bar over its windows.
+    pairs = WindowProgress(len(mine), progress and not share_windows and
+                           rank == 0, unit='pairs')
     for job in mine:
         if is_geotiff(job.path_a):
             _run_geotiff(inferencer, job, window, overlap, min_area, align,
-                         share_windows, progress, scene_options)
+                         share_windows, progress and share_windows,
+                         scene_options)
         elif rank == 0 or not share_windows:
             _run_image(inferencer, job, window, overlap, min_area)
+        pairs.update(1)
+    pairs.close()
     return mine
 
 

@@ -63,7 +63,7 @@ def build_change_model(config: Union[str, Config],
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    adapt_to_machine(cfg, 'none')
+    adapt_to_machine(cfg, 'none', training=False)
     with DefaultScope.overwrite_default_scope('changefine_mm'):
         model = MODELS.build(cfg.model)
     model.cfg = cfg
