@@ -29,8 +29,7 @@ EXPECTED = {
     'changer/changer_ex_mit-b0_512x512_40k_levircd.py': 'runs',
     'changer/changer_ex_r18_512x512_80k_s2looking.py': 'runs',
     'changer/changer_ex_s50_512x512_40k_levircd.py': 'runs',
-    'changestar/changestar_farseg_1x96_256x256_40k_levircd.py':
-    'missing FarSegFPN',
+    'changestar/changestar_farseg_1x96_256x256_40k_levircd.py': 'runs',
     'common/standard_256x256_100e_whucd.py': NO_MODEL,
     'common/standard_256x256_40k_levircd.py': NO_MODEL,
     'common/standard_512x512_200k_jl1cd.py': NO_MODEL,
