@@ -5,7 +5,7 @@ from typing import Optional
 from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from changefine_mm.registry import HOOKS
@@ -55,7 +55,9 @@ class ExactResumeHook(Hook):
       size under ``random_state``; on resume the saved seed replaces the
       config's and an infinite sampler moves to iteration x batch size
       without loading the skipped batches (a finite one replays them:
-      loading is free of side effects on the random streams).
+      loading is free of side effects on the random streams); an epoch
+      loop resumed from a mid-epoch checkpoint continues after the
+      epoch's last trained batch.
 
     With these, a CPU run with ``randomness=dict(seed=..., deterministic=
     True)`` that is killed and resumed ends with the same weights, bit for
@@ -112,11 +114,17 @@ class ExactResumeHook(Hook):
         sampler.load_state_dict(state['sampler'])
         self.seed = sampler.seed
         loop = runner.train_loop
+        meta = checkpoint['meta']
+        batch_size = loop.dataloader.batch_size
         if isinstance(loop, IterBasedTrainLoop) and sampler.infinite:
-            done = checkpoint['meta']['iter']
-            sampler.seek(done * loop.dataloader.batch_size)
+            sampler.seek(meta['iter'] * batch_size)
             loop.dataloader_iterator = _SkipFirst(
-                _InfiniteDataloaderIterator(loop.dataloader), done)
+                _InfiniteDataloaderIterator(loop.dataloader), meta['iter'])
+        elif isinstance(loop, EpochBasedTrainLoop):
+            # mmengine restarts the saved epoch from its first batch; a
+            # checkpoint written mid-epoch continues after its last one.
+            done = meta['iter'] - meta['epoch'] * len(loop.dataloader)
+            sampler.seek(max(done, 0) * batch_size)
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.dataset import DefaultSampler, InfiniteSampler
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from changefine_mm.engine import exact_resume_hook
@@ -28,8 +28,9 @@ class Crops:
         return index, int(torch.randint(100, (1, )))
 
 
-def make_runner(seed, resume=False, batch_size=2, sampler=InfiniteSampler):
-    loop = IterBasedTrainLoop.__new__(IterBasedTrainLoop)
+def make_runner(seed, resume=False, batch_size=2, sampler=InfiniteSampler,
+                loop_type=IterBasedTrainLoop):
+    loop = loop_type.__new__(loop_type)
     loop.dataloader = DataLoader(Crops(), batch_size=batch_size,
                                  sampler=sampler(Crops(), seed=seed),
                                  collate_fn=list)
@@ -86,6 +87,33 @@ def test_finite_sampler_resumes_by_replaying_epochs(monkeypatch):
     # No seek: mmengine's skip loads the 7 batches, which replays the
     # epochs and leaves every random stream as it was.
     assert [next(iterator) for _ in range(8)] == expected
+
+
+def test_epoch_loop_continues_a_mid_epoch_checkpoint():
+    def epochs(runner):
+        batches = []
+        for epoch in (0, 1):
+            runner.train_loop.dataloader.sampler.set_epoch(epoch)
+            batches.append(list(runner.train_loop.dataloader))
+        return batches
+
+    hook = ExactResumeHook()
+    runner = make_runner(seed=5, sampler=DefaultSampler,
+                         loop_type=EpochBasedTrainLoop)
+    hook.before_run(runner)
+    expected = epochs(runner)  # 3 batches per epoch
+    checkpoint = dict(meta=dict(epoch=1, iter=4))  # 1 batch into epoch 1
+    hook.before_save_checkpoint(runner, checkpoint)
+
+    resumed_hook = ExactResumeHook()
+    resumed = make_runner(seed=99, resume=True, sampler=DefaultSampler,
+                          loop_type=EpochBasedTrainLoop)
+    resumed_hook.before_run(resumed)
+    resumed_hook.after_load_checkpoint(resumed, checkpoint)
+    loader = resumed.train_loop.dataloader
+    loader.sampler.set_epoch(1)  # mmengine's DistSamplerSeedHook
+    assert list(loader) == expected[1][1:]
+    assert list(loader) == expected[1]  # the next pass starts at 0
 
 
 def test_load_from_is_not_a_resume():
