@@ -16,6 +16,9 @@ from changefine_mm.utils.pair_names import output_stem, sample_pair_name
 class ChangeVisualizationHook(Hook):
     """Write a ``A | B | TP/FP/FN overlay`` panel per test pair.
 
+    Panels have column titles and a colour legend, and pairs lower than
+    the visualizer's ``min_height`` (256 px) are enlarged.
+
     ``tools/test.py --show-dir DIR`` switches it on with ``draw=True`` and
     ``out_dir=DIR``: every ``interval``-th test pair (every pair by
     default) becomes ``DIR/<name>.png`` plus the plain mask in

@@ -55,6 +55,10 @@ def make_predict_fn(predictor: ChangePredictor,
                                        label)
         except ValueError as err:
             raise gr.Error(str(err)) from err
+        except RuntimeError as err:
+            # e.g. a size the network cannot take: a message, not a trace
+            raise gr.Error(f'the model could not process this pair: '
+                           f'{err}') from err
         mask = result.mask * 255
         path = osp.join(out_dir, f'change_mask_{next(counter):05d}.png')
         if not cv2.imwrite(path, mask):

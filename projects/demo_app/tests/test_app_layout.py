@@ -39,3 +39,17 @@ def test_missing_checkpoint_is_one_line_before_the_model(monkeypatch,
         app.main()
     assert str(exc.value.code) == (f'error: checkpoint not found: {missing}'
                                    f'; {tmp_path} holds no .pth file')
+
+
+def test_model_failure_is_a_message(tmp_path):
+    from projects.demo_app.demo_app.app import make_predict_fn
+
+    class Failing:
+
+        def predict(self, *args):
+            raise RuntimeError('sizes must be multiples of 32')
+
+    predict = make_predict_fn(Failing(), str(tmp_path))
+    with pytest.raises(gr.Error, match='could not process this pair: '
+                       'sizes must be multiples of 32'):
+        predict(None, None, '', 0.5)
