@@ -31,3 +31,12 @@ def test_other_trunks_are_refused():
     with pytest.raises(ValueError, match='efficientnet_b4'):
         MODELS.build(dict(type='TinyCD', in_channels=3,
                           bkbn_name='efficientnet_b0', pretrained=None))
+
+
+def test_local_trunk_weights_must_fit(tmp_path):
+    # A torchvision checkpoint of another model is refused by name.
+    path = str(tmp_path / 'not_efficientnet_b4.pth')
+    torch.save({'features.0.0.weight': torch.zeros(8, 3, 3, 3)}, path)
+    with pytest.raises(ValueError, match='not_efficientnet_b4.pth does not '
+                       'fit Sequential: missing'):
+        MODELS.build(dict(type='TinyCD', in_channels=3, pretrained=path))
