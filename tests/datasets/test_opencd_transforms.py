@@ -61,6 +61,23 @@ def test_transform_matches_open_cd(name):
         assert list(out['pad_shape'])[:2] == meta['pad_shape'][:2]
 
 
+def test_cutout_reads_one_shape_given_as_a_list():
+    as_list = TRANSFORMS.build(dict(type='MultiImgRandomCutOut', prob=1.0,
+                                    n_holes=1, cutout_shape=[5, 4]))
+    assert as_list.candidates == [(5, 4)]
+
+
+def test_albu_keeps_no_module_reference(monkeypatch):
+    """A module attribute would stop spawned dataloader workers from
+    pickling the pipeline."""
+    monkeypatch.setitem(sys.modules, 'albumentations', fake_albumentations())
+    transform = TRANSFORMS.build(
+        dict(type='MultiImgAlbu', transforms=[dict(type='HorizontalFlip',
+                                                   p=1.0)]))
+    assert not any(isinstance(v, types.ModuleType)
+                   for v in vars(transform).values())
+
+
 def test_cutout_changes_inputs_only_in_copies():
     results = results_of()
     before = results['img'][0].copy()

@@ -24,6 +24,20 @@ def _albumentations():
     return albumentations
 
 
+def _build(albu, cfg: dict):
+    """One albumentations transform from ``dict(type=..., **args)``."""
+    if not isinstance(cfg, dict) or not isinstance(cfg.get('type'), str):
+        raise TypeError('each MultiImgAlbu transform must be a dict with a '
+                        f'string "type", got {cfg!r}')
+    args = dict(cfg)
+    name = args.pop('type')
+    if not hasattr(albu, name):
+        raise ValueError(f'albumentations has no transform {name!r}')
+    if 'transforms' in args:
+        args['transforms'] = [_build(albu, t) for t in args['transforms']]
+    return getattr(albu, name)(**args)
+
+
 @TRANSFORMS.register_module()
 class MultiImgAlbu(BaseTransform):
     """Apply an albumentations pipeline given as config dicts.
@@ -46,30 +60,19 @@ class MultiImgAlbu(BaseTransform):
                  keymap: Optional[dict] = None,
                  update_pad_shape: bool = False,
                  additional_targets: Optional[dict] = None) -> None:
-        self.albu = _albumentations()
+        # The module is not kept: transforms must pickle for spawned
+        # dataloader workers.
+        albu = _albumentations()
         self.transforms = copy.deepcopy(transforms)
         self.update_pad_shape = update_pad_shape
         self.additional_targets = additional_targets
-        self.aug = self.albu.Compose(
-            [self._build(t) for t in self.transforms],
-            additional_targets=additional_targets)
+        self.aug = albu.Compose([_build(albu, t) for t in self.transforms],
+                                additional_targets=additional_targets)
         self.keymap_to_albu = dict(keymap or {
             'img': 'image',
             'gt_seg_map': 'mask'
         })
         self.keymap_back = {v: k for k, v in self.keymap_to_albu.items()}
-
-    def _build(self, cfg: dict):
-        if not isinstance(cfg, dict) or not isinstance(cfg.get('type'), str):
-            raise TypeError('each MultiImgAlbu transform must be a dict with '
-                            f'a string "type", got {cfg!r}')
-        args = dict(cfg)
-        name = args.pop('type')
-        if not hasattr(self.albu, name):
-            raise ValueError(f'albumentations has no transform {name!r}')
-        if 'transforms' in args:
-            args['transforms'] = [self._build(t) for t in args['transforms']]
-        return getattr(self.albu, name)(**args)
 
     def transform(self, results: dict) -> dict:
         channels = results['img'][0].shape[2]

@@ -59,8 +59,10 @@ class MultiImgRandomCutOut(BaseTransform):
         self.seg_fill_in = seg_fill_in
         self.with_ratio = cutout_ratio is not None
         candidates = cutout_ratio if self.with_ratio else cutout_shape
-        self.candidates = candidates if isinstance(candidates,
-                                                   list) else [candidates]
+        # One (w, h) pair, also when a JSON/CLI config made it a list.
+        if isinstance(candidates[0], (int, float)):
+            candidates = [tuple(candidates)]
+        self.candidates = [tuple(c) for c in candidates]
 
     def _holes(self, height: int, width: int) -> List[Tuple[int, ...]]:
         """Draw the holes as (y1, y2, x1, x2) boxes."""
