@@ -16,7 +16,8 @@ It runs, at small widths, the official text path and decoder side:
   with an empty first prompt (zeros);
 * ``LightweightFPN`` and ``FPNFeatureFuser`` (with EGA) on four scales;
 * ``MaskHead`` on a fused map with each batch's embeddings;
-* ``BEVLinearAttention`` and ``FeatureDiffModule`` (CBAM) on the scales.
+* ``BEVLinearAttention`` and ``FeatureDiffModule`` (CBAM) on the scales;
+* ``TotalLoss`` with the official weights on fixed logits and labels.
 
 Weights get exactly representable random values (``offset + t * scale``,
 ``t`` in {-1, 0, 1}, as ChangeCLIP's ``make_reference.py``); the BERT
@@ -96,6 +97,7 @@ def main() -> None:
         sys.modules['einops'] = stub
     from models.encoders import text_encoder
     from models.encoders.bev import BEVLinearAttention
+    from models.losses.loss import TotalLoss
     from models.neck.feature_diff import FeatureDiffModule
     from models.masks.mask import MaskHead
     from models.neck.fpn import FPNFeatureFuser, LightweightFPN
@@ -159,6 +161,15 @@ def main() -> None:
             outputs[f'diff_out{i}'] = d.numpy()
     for i, s in enumerate(scales_b):
         outputs[f'scale_b{i}'] = s.to(torch.int8).numpy()
+    # The official loss (configs/config.yaml weights) on fixed logits.
+    logits = torch.randint(-16, 17, (2, 1, 16, 16), generator=generator)
+    labels = torch.randint(0, 2, (2, 16, 16), generator=generator)
+    total = TotalLoss(num_classes=1, weight_ce=1.0, weight_dice=1.5,
+                      weight_focal=1.5, alpha=0.6, gamma=2.0,
+                      weight_bcl=0.3)
+    outputs['loss_logits'] = logits.to(torch.int8).numpy()
+    outputs['loss_labels'] = labels.to(torch.int8).numpy()
+    outputs['loss_total'] = total(logits.float() / 8, labels).numpy()
     out = osp.join(HERE, 'data', 'segchange_r1.npz')
     np.savez_compressed(
         out, bert_config=np.array(json.dumps(BERT)),

@@ -14,6 +14,7 @@ import os.path as osp
 import pytest
 import torch
 
+from changefine_mm.registry import MODELS
 from conftest import read_exact_reference
 from projects.segchange_r1.segchange_r1 import (
     BEVLinearAttention, FeatureDiffModule, FPNFeatureFuser, HFTextEncoder,
@@ -140,3 +141,30 @@ def test_official_difference_module_gives_the_official_maps(reference):
         torch.testing.assert_close(
             out, torch.from_numpy(arrays[f'diff_out{i}']), atol=1e-5,
             rtol=0)
+
+
+def test_official_losses_give_the_official_total(reference):
+    """The official configs' four losses (mode='official' focal) summed
+    by the head equal the official TotalLoss."""
+    from mmengine.config import Config
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from projects.segchange_r1.tests.test_official_configs import (
+        CONFIGS, OFFICIAL)
+    _, arrays = reference
+    losses = Config.fromfile(osp.join(
+        CONFIGS, OFFICIAL[0])).model.decode_head.loss_decode
+    head = official_head()
+    head.loss_decode = torch.nn.ModuleList(
+        MODELS.build(cfg) for cfg in losses)
+    logits = torch.from_numpy(arrays['loss_logits']).float() / 8
+    samples = []
+    for label in torch.from_numpy(arrays['loss_labels']).long():
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=label[None])
+        samples.append(sample)
+    parts = head.loss_by_feat(logits, samples)
+    total = sum(v.reshape(()) for k, v in parts.items() if 'loss' in k)
+    torch.testing.assert_close(
+        total, torch.from_numpy(arrays['loss_total']), atol=1e-5, rtol=0)
