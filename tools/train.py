@@ -120,6 +120,10 @@ def main() -> None:
     adapt_to_machine(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    if runner.rank == 0:
+        print(f'checkpoints: {runner.work_dir}; log and scalars: '
+              f'{runner.log_dir}; curves: python '
+              f'tools/analysis_tools/plot_curves.py {runner.work_dir}')
 
 
 if __name__ == '__main__':
