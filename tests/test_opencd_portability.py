@@ -127,3 +127,19 @@ def test_summary_table_counts_per_family():
     assert '| ban | 1 | 0 | 0 |' in table
     assert '| bit | 2 | 2 | 1 |' in table
     assert '| **all** | **3** | **2** | **1** |' in table
+
+
+def test_user_edits_turn_weight_downloads_off():
+    """Explicit and default ``pretrained=True`` (IFN downloads VGG-16
+    unless told not to), weight paths and Pretrained init_cfg."""
+    model = dict(
+        type='DIEncoderDecoder', pretrained='open-mmlab://resnet18_v1c',
+        backbone=dict(type='IFN'),
+        neck=dict(type='TinyCD', pretrained=True),
+        decode_head=dict(type='FCNHead', init_cfg=dict(
+            type='Pretrained', checkpoint='x.pth')))
+    PORTABILITY._walk(model, PORTABILITY._no_downloads)
+    assert model['pretrained'] is None
+    assert model['backbone']['pretrained'] is False
+    assert model['neck']['pretrained'] is False
+    assert model['decode_head']['init_cfg'] is None
