@@ -35,8 +35,9 @@ under ``mask_head.``; :class:`SegChangeR1` calls them ``neck.`` and
   ``attention.i.channel_mlp.0`` / ``.2``, ``spatial_attention`` ->
   ``spatial``.
 
-Whole-model renaming (``convert_official_state_dict``) covers the neck and
-mask head; the dual encoder's timm backbone is not covered.
+Whole-model renaming (``convert_official_state_dict``) also maps the dual
+encoder's 1x1 convs (``dual_encoder.conv_list``) and BEV modules; the timm
+backbone inside it is returned unconverted.
 """
 import re
 from typing import Dict, Tuple
@@ -173,32 +174,62 @@ def convert_official_difference(
     return _convert(weights, _DIFF_RULES)
 
 
+def _lateral(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    return _convert(state_dict, ((r'^', 'lateral_convs.'), ))
+
+
+def _bevs(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    converted: Dict[str, Dict[str, Tensor]] = {}
+    for key, value in state_dict.items():
+        index, rest = key.split('.', 1)
+        converted.setdefault(index, {})[rest] = value
+    return {f'bev.{i}.{k}': v for i, weights in converted.items()
+            for k, v in convert_official_bev(weights).items()}
+
+
+_PARTS = {
+    'dual_encoder.conv_list.': ('backbone.', _lateral),
+    'dual_encoder.bev.': ('backbone.', _bevs),
+    'feature_diff.': ('difference_module.', convert_official_difference),
+    'fpn.': ('neck.', convert_official_neck),
+    'mask_head.': ('decode_head.', convert_official_mask_head),
+}
+
+
 def convert_official_state_dict(
-        state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
-    """The neck and mask head of an official ``ChangeModel`` state dict.
+        state_dict: Dict[str, Tensor]
+) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
+    """Rename an official ``ChangeModel`` state dict but its timm backbone.
+
+    ``dual_encoder.conv_list.i`` becomes ``backbone.lateral_convs.i``,
+    ``dual_encoder.bev.i`` ``backbone.bev.i`` (see
+    :func:`convert_official_bev`), ``feature_diff`` ``difference_module``,
+    ``fpn`` ``neck`` and ``mask_head`` ``decode_head``. The timm backbone
+    (``dual_encoder.encoder.*``, a ``features_only`` model there) is
+    returned apart: its names depend on timm's feature wrapper.
 
     Args:
-        state_dict (dict[str, Tensor]): ``fpn.*`` and ``mask_head.*``
-            weights of the official model (other parts are refused).
+        state_dict (dict[str, Tensor]): The official model's weights.
 
     Returns:
-        dict[str, Tensor]: ``neck.*`` and ``decode_head.*`` weights.
+        tuple: our weights, and the official ``dual_encoder.encoder.*``
+        weights left unconverted.
 
     Raises:
-        ValueError: For keys of other parts (dual encoder, difference
-            module), which this converter does not cover.
+        ValueError: For a key of no known part.
     """
-    parts = {'fpn.': ({}, 'neck.', convert_official_neck),
-             'mask_head.': ({}, 'decode_head.', convert_official_mask_head)}
+    parts: Dict[str, Dict[str, Tensor]] = {p: {} for p in _PARTS}
+    encoder: Dict[str, Tensor] = {}
     for key, value in state_dict.items():
-        prefix = next((p for p in parts if key.startswith(p)), None)
+        if key.startswith('dual_encoder.encoder.'):
+            encoder[key] = value
+            continue
+        prefix = next((p for p in _PARTS if key.startswith(p)), None)
         if prefix is None:
-            raise ValueError(
-                f'{key!r}: only the official neck (fpn.*) and mask head '
-                '(mask_head.*) are converted')
-        parts[prefix][0][key[len(prefix):]] = value
+            raise ValueError(f'unknown official SegChange-R1 key {key!r}')
+        parts[prefix][key[len(prefix):]] = value
     converted: Dict[str, Tensor] = {}
-    for weights, ours, convert in parts.values():
-        converted.update(
-            {ours + k: v for k, v in convert(weights).items()})
-    return converted
+    for prefix, weights in parts.items():
+        ours, convert = _PARTS[prefix]
+        converted.update({ours + k: v for k, v in convert(weights).items()})
+    return converted, encoder

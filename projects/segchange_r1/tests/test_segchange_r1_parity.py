@@ -20,7 +20,7 @@ from projects.segchange_r1.segchange_r1 import (
     BEVLinearAttention, FeatureDiffModule, FPNFeatureFuser, HFTextEncoder,
     LightweightFPN, TextConditionedMaskHead, convert_official_bev,
     convert_official_difference, convert_official_mask_head,
-    convert_official_neck)
+    convert_official_neck, convert_official_state_dict)
 from projects.segchange_r1.tests.tiny_bert import write_tiny_bert
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -168,3 +168,32 @@ def test_official_losses_give_the_official_total(reference):
     total = sum(v.reshape(()) for k, v in parts.items() if 'loss' in k)
     torch.testing.assert_close(
         total, torch.from_numpy(arrays['loss_total']), atol=1e-5, rtol=0)
+
+
+def test_whole_official_state_dict_is_renamed_by_part(reference):
+    weights, _ = reference
+    official = {'dual_encoder.encoder.backbone.patch_embed.proj.weight':
+                torch.zeros(1),
+                'dual_encoder.conv_list.0.weight': torch.ones(2, 3, 1, 1)}
+    for ours, theirs in (('bev/', 'dual_encoder.bev.1.'),
+                         ('diff/', 'feature_diff.'), ('lfpn/', 'fpn.'),
+                         ('head/', 'mask_head.')):
+        official.update({theirs + k: v for k, v in part(weights, ours)
+                         .items()})
+    converted, encoder = convert_official_state_dict(official)
+    assert list(encoder) == [
+        'dual_encoder.encoder.backbone.patch_embed.proj.weight']
+    assert converted['backbone.lateral_convs.0.weight'].shape == (2, 3, 1, 1)
+    expected = {
+        'backbone.bev.1.': convert_official_bev(part(weights, 'bev/')),
+        'difference_module.': convert_official_difference(
+            part(weights, 'diff/')),
+        'neck.': convert_official_neck(part(weights, 'lfpn/')),
+        'decode_head.': convert_official_mask_head(part(weights, 'head/')),
+    }
+    for prefix, values in expected.items():
+        for key, value in values.items():
+            assert torch.equal(converted[prefix + key], value)
+    assert len(converted) == 1 + sum(len(v) for v in expected.values())
+    with pytest.raises(ValueError, match='unknown'):
+        convert_official_state_dict({'text_encoder.x': torch.zeros(1)})
