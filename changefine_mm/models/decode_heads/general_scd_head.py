@@ -3,6 +3,7 @@ date (open-cd's semantic change detection head)."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmengine.structures import PixelData
 from mmseg.models.utils import resize
@@ -153,5 +154,12 @@ def _sub_sample(sample: SegDataSample, field: str,
             if 'seg_map_path' not in k}
     meta['seg_map_path'] = sample.metainfo.get(path_key)
     sub = SegDataSample(metainfo=meta)
-    sub.gt_sem_seg = PixelData(data=sample.get(field).data)
+    label = sample.get(field).data
+    if 'gt_sem_seg' in sample:
+        # The data preprocessor pads only gt_sem_seg (bottom and right,
+        # with ignored pixels) to the padded input: pad the others alike.
+        height, width = sample.gt_sem_seg.data.shape[-2:]
+        label = F.pad(label, (0, width - label.shape[-1], 0,
+                              height - label.shape[-2]), value=255)
+    sub.gt_sem_seg = PixelData(data=label)
     return sub
