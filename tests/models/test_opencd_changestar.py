@@ -1,8 +1,8 @@
-"""ChangeStar-FarSeg (open-cd's ``FarSegFPN`` neck and ``ChangeStarHead``
-around a ``FarSegHead``).
+"""ChangeStar (open-cd's ``ChangeStarHead`` around a ``FarSegHead`` with
+the ``FarSegFPN`` neck, or around mmseg's ``UPerHead``).
 
-Reference: tests/models/data/opencd/changestar_farseg/, made with open-cd's
-real code by make_references.py there.
+References: tests/models/data/opencd/changestar_{farseg,upernet}/, made
+with open-cd's real code by make_references.py there.
 """
 import pytest
 import torch
@@ -15,8 +15,10 @@ from opencd_reference import check_against_reference, reference_config
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
-def test_outputs_equal_open_cd(tmp_path):
-    check_against_reference('changestar_farseg', str(tmp_path))
+@pytest.mark.parametrize('family', ['changestar_farseg',
+                                    'changestar_upernet'])
+def test_outputs_equal_open_cd(family, tmp_path):
+    check_against_reference(family, str(tmp_path))
 
 
 def test_both_temporal_orders_are_supervised_and_mean_mode():

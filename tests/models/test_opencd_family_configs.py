@@ -38,6 +38,8 @@ MIRRORS = {
     'changer/changer_ex_s50_512x512_40k_levircd.py': 'changer_ex_s50',
     'changestar/changestar_farseg_1x96_256x256_40k_levircd.py':
     'changestar_farseg',
+    'changestar/changestar_upernet_1x96_256x256_40k_levircd.py':
+    'changestar_upernet',
 }
 CONFIGS = sorted(MIRRORS) + [
     'tinycd_v2/tinycd_v2_b_256x256_40k_levircd.py',
@@ -59,7 +61,8 @@ def normalised(cfg) -> dict:
                 # open-cd's ChangeStarHead writes its placeholders into the
                 # config while building (the dumped reference has them).
                 value = {k: v for k, v in value.items() if k not in (
-                    'num_classes', 'out_channels', 'loss_decode')}
+                    'num_classes', 'out_channels', 'loss_decode',
+                    'dropout_ratio')}
             out[key] = 'BN' if value == 'SyncBN' else normalised(value)
         return out
     if isinstance(cfg, (list, tuple)):

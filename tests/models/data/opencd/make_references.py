@@ -74,6 +74,9 @@ FAMILIES = {
     'changestar_farseg': (
         'configs/changestar/changestar_farseg_1x96_256x256_40k_levircd.py',
         dict(backbone=dict(init_cfg=None))),
+    'changestar_upernet': (
+        'configs/changestar/changestar_upernet_1x96_256x256_40k_levircd.py',
+        dict(backbone=dict(init_cfg=None))),
 }
 MODULES = [
     'opencd.models.data_preprocessor',
