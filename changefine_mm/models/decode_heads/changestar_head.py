@@ -19,8 +19,31 @@ from mmseg.models.utils import resize
 from torch import nn
 
 from changefine_mm.registry import MODELS
+from ..utils.traceable_pooling import adaptive_avg_pool2d
 
 INFERENCE_MODES = ('t1t2', 't2t1', 'mean')
+
+
+class TraceablePool(nn.AdaptiveAvgPool2d):
+    """Square adaptive average pooling that an ONNX trace keeps correct
+    for any input size (mmseg's UPerHead pools to 1, 2, 3 and 6 bins)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Pool ``x``."""
+        if torch.jit.is_tracing():
+            return adaptive_avg_pool2d(x, self.output_size)
+        return super().forward(x)
+
+
+def make_pooling_traceable(module: nn.Module) -> None:
+    """Swap every square ``nn.AdaptiveAvgPool2d`` below ``module`` for a
+    :class:`TraceablePool` (no parameters: the state dict is unchanged)."""
+    for name, child in module.named_children():
+        if type(child) is nn.AdaptiveAvgPool2d and isinstance(
+                child.output_size, int):
+            setattr(module, name, TraceablePool(child.output_size))
+        else:
+            make_pooling_traceable(child)
 
 
 class ChangeMixin(BaseModule):
@@ -89,6 +112,7 @@ class ChangeStarHead(BaseDecodeHead):
                              loss_weight=0.))
         self.seg_head = MODELS.build(seg_head_cfg)
         self.seg_head.conv_seg = nn.Identity()
+        make_pooling_traceable(self.seg_head)
         self.changemixin = ChangeMixin(**changemixin_cfg)
 
     def forward(self, inputs: List[torch.Tensor]
