@@ -197,7 +197,18 @@ def _download_hint(path: str) -> str:
     return f', download {url}' if url else ''
 
 
-def check_weight_files(model_cfg: Any, initialise: bool = True) -> None:
+def weights_doc(config_file: Optional[str]) -> str:
+    """Where the weights of a config are described: its project's README
+    for project configs, docs/changefine.md otherwise."""
+    parts = osp.normpath(config_file or '').split(os.sep)
+    if 'projects' in parts[:-2]:
+        index = parts.index('projects')
+        return '/'.join(parts[index:index + 2] + ['README.md'])
+    return WEIGHTS_DOC
+
+
+def check_weight_files(model_cfg: Any, initialise: bool = True,
+                       doc: str = WEIGHTS_DOC) -> None:
     """Every local weight file named in the model config exists.
 
     Keys ``checkpoint``, ``*_checkpoint``, ``pretrained`` and
@@ -208,6 +219,7 @@ def check_weight_files(model_cfg: Any, initialise: bool = True) -> None:
         initialise (bool): Whether ``init_weights`` will run (training, or
             no checkpoint); if not, ``pretrained`` and ``init_cfg``
             weights are not needed and not checked.
+        doc (str): The page that says where the files come from.
 
     Raises:
         PreflightError: Listing every missing file, its config key and
@@ -223,8 +235,8 @@ def check_weight_files(model_cfg: Any, initialise: bool = True) -> None:
     if missing:
         raise PreflightError(
             f'weight file(s) not found: {"; ".join(missing)}. Put them '
-            f'there (see {WEIGHTS_DOC}) or set the config key to another '
-            'path with --cfg-options KEY=PATH')
+            f'there (see {doc}) or set the config key to another path '
+            'with --cfg-options KEY=PATH')
 
 
 def _resolve_url(value: str) -> str:
@@ -310,7 +322,8 @@ def check_run(cfg: Any,
     """
     check_checkpoint(checkpoint)
     check_data(cfg, loaders)
-    check_weight_files(cfg.get('model'), initialise)
+    check_weight_files(cfg.get('model'), initialise,
+                       weights_doc(getattr(cfg, 'filename', None)))
     check_downloads(cfg.get('model'), initialise)
 
 

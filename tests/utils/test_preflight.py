@@ -160,3 +160,14 @@ def test_testing_does_not_need_the_pretrained_download(
         f'test_dataloader.dataset.data_root={synthetic_cd_root}'])
     with pytest.raises(AssertionError, match='the model was built'):
         tool.main()
+
+
+def test_project_weights_point_to_the_project_readme():
+    assert preflight.weights_doc(osp.join(
+        REPO_ROOT, 'projects', 'segchange_r1', 'configs', 'x.py')) == \
+        'projects/segchange_r1/README.md'
+    assert preflight.weights_doc('configs/changefine/x.py') == \
+        preflight.WEIGHTS_DOC
+    model = dict(backbone=dict(checkpoint='checkpoints/none.pth'))
+    with pytest.raises(PreflightError, match=r'\(see projects/p/README.md\)'):
+        preflight.check_weight_files(model, doc='projects/p/README.md')
