@@ -118,3 +118,10 @@ def test_second_as_binary_reads_the_official_list(tmp_path, monkeypatch):
     assert label.sum() == 6 and label[:2, :3].all()
     with pytest.raises(FileNotFoundError, match='label1'):
         second_to_bcd.write_bcd(str(tmp_path), 'train', (255, 255, 255))
+    # Index maps (0 = unchanged) work too.
+    index = np.zeros((8, 8), np.uint8)
+    index[3, 4] = 5
+    cv2.imwrite(osp.join(root, 'train', 'label1', f'{stems[0]}.png'), index)
+    second_to_bcd.write_bcd(root, 'train', (255, 255, 255))
+    bcd = cv2.imread(osp.join(root, 'train', 'bcd', f'{stems[0]}.png'), 0)
+    assert bcd.sum() == 255 and bcd[3, 4] == 255

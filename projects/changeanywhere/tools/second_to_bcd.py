@@ -1,8 +1,9 @@
 """Write SECOND's binary change maps (bcd) from its semantic label1 maps.
 
 SECOND's ``label1``/``label2`` colour the changed pixels by their class
-and leave unchanged pixels white; ChangeAnywhere's SECOND-as-binary setup
-reads ``<split>/bcd`` with 255 where a pixel changed::
+and leave unchanged pixels white (or, in index versions, hold 0 for
+unchanged and 1..6 for the classes); ChangeAnywhere's SECOND-as-binary
+setup reads ``<split>/bcd`` with 255 where a pixel changed::
 
     python projects/changeanywhere/tools/second_to_bcd.py data/SECOND \
         --splits train test
@@ -22,7 +23,8 @@ def write_bcd(root: str, split: str, unchanged: Sequence[int]) -> int:
     Args:
         root (str): SECOND root.
         split (str): Split folder.
-        unchanged (sequence[int]): RGB colour of unchanged pixels.
+        unchanged (sequence[int]): RGB colour of unchanged pixels in
+            colour maps (index maps use 0).
 
     Returns:
         int: Number of maps written.
@@ -39,10 +41,13 @@ def write_bcd(root: str, split: str, unchanged: Sequence[int]) -> int:
     names = sorted(n for n in os.listdir(src) if n.endswith('.png'))
     bgr = np.array(unchanged[::-1], np.uint8)
     for name in names:
-        label = cv2.imread(osp.join(src, name), cv2.IMREAD_COLOR)
+        label = cv2.imread(osp.join(src, name), cv2.IMREAD_UNCHANGED)
         if label is None:
             raise ValueError(f'cannot read {osp.join(src, name)}')
-        changed = np.any(label != bgr, axis=2)
+        if label.ndim == 2:  # class indices, 0 = unchanged
+            changed = label != 0
+        else:
+            changed = np.any(label[..., :3] != bgr, axis=2)
         cv2.imwrite(osp.join(dst, name), changed.astype(np.uint8) * 255)
     return len(names)
 
