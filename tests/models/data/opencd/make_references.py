@@ -22,8 +22,8 @@ needed module files are imported here, from a copy of ``opencd/`` whose
 ``CrissCrossAttention`` (``mmcv/ops/cc_attention.py``) is put into it for
 LightCDNet. TinyNet uses ``mmpretrain.LN2d``: mmpretrain 1.2.0 must be
 importable (``pip install --no-deps --target DIR mmpretrain==1.2.0
-importlib_metadata model-index ordered-set markdown einops`` and
-``PYTHONPATH=DIR``).
+importlib_metadata==8.5.0 zipp==3.21.0 model-index==0.1.11
+ordered-set==4.1.0 markdown==3.7 einops==0.8.0`` and ``PYTHONPATH=DIR``).
 
 Usage::
 
