@@ -163,3 +163,14 @@ def test_arrays_16_bit_need_a_rule_float_and_8_bit_pass():
     floats = [np.full((4, 4, 3), 0.5, np.float32)] * 2
     assert MultiImgLoadImageFromNDArray().transform(
         dict(img=floats))['img'][0] is floats[0]
+
+
+def test_normalize_takes_one_mean_per_band():
+    from changefine_mm.datasets.transforms import MultiImgNormalize
+    images = [np.full((2, 2, 13), 30.0, np.float32)] * 2
+    out = MultiImgNormalize(mean=[10] * 13, std=[2] * 13,
+                            to_rgb=False).transform(dict(img=images))
+    np.testing.assert_allclose(out['img'][0], 10.0)
+    with pytest.raises(ValueError, match='to_rgb=False unless there are 3'):
+        MultiImgNormalize(mean=[10] * 13, std=[2] * 13).transform(
+            dict(img=images))

@@ -141,9 +141,9 @@ class MultiImgNormalize(BaseTransform):
     """Normalise both dates: ``(img - mean) / std`` in float32.
 
     Args:
-        mean (sequence[float]): Per-channel mean (3 values).
-        std (sequence[float]): Per-channel std (3 values).
-        to_rgb (bool): Convert BGR to RGB first.
+        mean (sequence[float]): Per-band mean (one per band, any count).
+        std (sequence[float]): Per-band std.
+        to_rgb (bool): Convert BGR to RGB first (3-band images only).
     """
 
     def __init__(self,
@@ -155,6 +155,13 @@ class MultiImgNormalize(BaseTransform):
         self.to_rgb = to_rgb
 
     def transform(self, results: dict) -> dict:
+        bands = results['img'][0].shape[2]
+        if len(self.mean) != bands or (self.to_rgb and bands != 3):
+            raise ValueError(
+                f'MultiImgNormalize has {len(self.mean)} means (to_rgb='
+                f'{self.to_rgb}) but the images have {bands} bands: give '
+                'one mean and std per band, and to_rgb=False unless there '
+                'are 3')
         results['img'] = [
             mmcv.imnormalize(img.astype(np.float32), self.mean, self.std,
                              self.to_rgb) for img in results['img']
