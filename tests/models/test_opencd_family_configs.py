@@ -2,9 +2,9 @@
 v2, STANet, IFN, HANet, LightCDNet, ChangerEx on MiT and ResNeSt,
 ChangeStar-FarSeg).
 
-* Each model equals open-cd's config of the same name, up to the changes
-  the reference README of make_references.py lists (SyncBN -> BN, no
-  pretrained weights), where a reference exists.
+* Each model equals open-cd's config of the same name (the reference's
+  config.py, made by tests/models/data/opencd/make_references.py), up to
+  SyncBN -> BN and pretrained weights, where a reference exists.
 * Each config builds offline and trains: a few AdamW steps on one 32x32
   batch lower the loss.
 """
@@ -14,8 +14,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from changefine_mm.registry import MODELS
 from conftest import REPO_ROOT
