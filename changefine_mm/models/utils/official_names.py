@@ -38,6 +38,7 @@ from ..backbones.sam_clip_backbone import (OFFICIAL_SCFE_DROPPED,
                                            official_scfe_key)
 from ..decode_heads import prompt_change_decoder as pcd
 from ..necks import cpfm_neck
+from .state_dict_renaming import rename_state_dict
 
 MODES = ('official', 'paper')
 ADAPTER_PREFIX = 'clip_image_encoder.adapters.'
@@ -101,16 +102,6 @@ def convert_official_state_dict(
     Raises:
         ValueError: For an unknown key, or two keys mapping to one.
     """
-    converted: Dict[str, Tensor] = {}
-    dropped: List[str] = []
-    for key, value in state_dict.items():
-        bare = key[len('module.'):] if key.startswith('module.') else key
-        ours = official_to_ours(bare, mode)
-        if ours is None:
-            dropped.append(key)
-        elif ours in converted:
-            raise ValueError(f'official keys map twice to {ours!r} '
-                             f'(second one: {key!r})')
-        else:
-            converted[ours] = value
-    return converted, dropped
+    result = rename_state_dict(state_dict,
+                               lambda key: official_to_ours(key, mode))
+    return result.state_dict, result.dropped

@@ -28,6 +28,9 @@ from typing import Dict, List, Tuple
 
 from torch import Tensor
 
+from changefine_mm.models.utils.state_dict_renaming import \
+    rename_state_dict
+
 _STAGE = r'decode_head\.stages\.(\d)\.'
 _BLOCK = _STAGE + r'up\.layer\.blocks\.(\d+)\.'
 # Applied after ``decode_head.layer{k}.`` -> ``decode_head.stages.{k-1}.``;
@@ -87,15 +90,5 @@ def convert_official_state_dict(
     Raises:
         ValueError: If two official keys map to one of ours.
     """
-    converted: Dict[str, Tensor] = {}
-    renamed: List[str] = []
-    for key, value in state_dict.items():
-        bare = key[len('module.'):] if key.startswith('module.') else key
-        ours = _rename(bare)
-        if ours in converted:
-            raise ValueError(f'official keys map twice to {ours!r} '
-                             f'(second one: {key!r})')
-        if ours != bare:
-            renamed.append(key)
-        converted[ours] = value
-    return converted, renamed
+    result = rename_state_dict(state_dict, _rename)
+    return result.state_dict, result.renamed

@@ -30,6 +30,9 @@ from typing import Dict, List, Tuple
 
 from torch import Tensor
 
+from changefine_mm.models.utils.state_dict_renaming import \
+    rename_state_dict
+
 _STAGE = r'decode_head\.stages\.(\d)\.'
 _BLOCK = _STAGE + r'up\.blk\.'
 # Applied after ``decode_head.layer{k}.`` -> ``decode_head.stages.{k-1}.``
@@ -104,17 +107,10 @@ def convert_official_state_dict(
     Raises:
         ValueError: If two official keys map to one of ours.
     """
-    converted: Dict[str, Tensor] = {}
-    renamed: List[str] = []
-    for key, value in state_dict.items():
-        bare = key[len('module.'):] if key.startswith('module.') else key
-        ours = _rename(bare)
-        if ours in converted:
-            raise ValueError(f'official keys map twice to {ours!r} '
-                             f'(second one: {key!r})')
-        if ours == 'change_cue.mix.weight':
-            value = value.transpose(0, 1)
-        if ours != bare:
-            renamed.append(key)
-        converted[ours] = value
-    return converted, renamed
+    result = rename_state_dict(state_dict, _rename)
+    weights = result.state_dict
+    # A 1x1 transposed conv there, a 1x1 conv here.
+    if 'change_cue.mix.weight' in weights:
+        weights['change_cue.mix.weight'] = weights[
+            'change_cue.mix.weight'].transpose(0, 1)
+    return weights, result.renamed
