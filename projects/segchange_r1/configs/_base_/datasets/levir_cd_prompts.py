@@ -6,9 +6,9 @@ crop_size = (512, 512)
 prompt = 'Buildings with changes.'
 pack = dict(
     type='MultiImgPackSegInputs',
-    meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
-               'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-               'reduce_zero_label', 'prompt'))
+    meta_keys=('img_path', 'seg_map_path', 'pair_name', 'ori_shape',
+               'img_shape', 'pad_shape', 'scale_factor', 'flip',
+               'flip_direction', 'reduce_zero_label', 'prompt'))
 train_pipeline = [
     dict(type='MultiImgLoadImageFromFile'),
     dict(type='MultiImgLoadAnnotations'),
