@@ -154,6 +154,13 @@ class MultiImgNormalize(BaseTransform):
         self.std = np.array(std, dtype=np.float32)
         self.to_rgb = to_rgb
 
+    def _normalize(self, img: np.ndarray) -> np.ndarray:
+        img = img.astype(np.float32)
+        if img.shape[2] == 3:  # mmcv's (OpenCV) arithmetic, as before
+            return mmcv.imnormalize(img, self.mean, self.std, self.to_rgb)
+        # OpenCV's arithmetic takes at most 4 channels.
+        return (img - self.mean) * (1. / self.std)
+
     def transform(self, results: dict) -> dict:
         bands = results['img'][0].shape[2]
         if len(self.mean) != bands or (self.to_rgb and bands != 3):
@@ -162,10 +169,7 @@ class MultiImgNormalize(BaseTransform):
                 f'{self.to_rgb}) but the images have {bands} bands: give '
                 'one mean and std per band, and to_rgb=False unless there '
                 'are 3')
-        results['img'] = [
-            mmcv.imnormalize(img.astype(np.float32), self.mean, self.std,
-                             self.to_rgb) for img in results['img']
-        ]
+        results['img'] = [self._normalize(img) for img in results['img']]
         results['img_norm_cfg'] = dict(mean=self.mean, std=self.std,
                                        to_rgb=self.to_rgb)
         return results
