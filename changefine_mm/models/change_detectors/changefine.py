@@ -91,16 +91,9 @@ class ChangeFine(SiamEncoderDecoder):
                            len(backbone['class_names']), 'neck',
                            'the number of backbone.class_names')
         decode_head = _head_with_mode(decode_head, mode)
-        eval_precision = (kwargs.get('test_cfg') or {}).get(
-            'precision', 'fp32')
-        frozen = (eval_precision, (kwargs.get('train_cfg') or {}).get(
-            'frozen_precision', 'fp32'))
-        for value, name in zip(frozen, ('test_cfg.precision',
-                                        'train_cfg.frozen_precision')):
-            precision_dtype(value, f'ChangeFine {name}')
+        eval_precision, frozen = _precisions(kwargs)
         backbone = _with_value(
-            backbone, 'frozen_precision',
-            'bf16' if 'bf16' in frozen else 'fp32', 'backbone',
+            backbone, 'frozen_precision', frozen, 'backbone',
             'test_cfg.precision / train_cfg.frozen_precision')
         _warn_if_unreproducible(backbone, init_seed)
         with _seeded(init_seed):
@@ -195,6 +188,17 @@ def _head_with_mode(decode_head: dict, mode: str) -> dict:
                                      f'decode_head.loss_decode.{part}')
     head['loss_decode'] = loss
     return head
+
+
+def _precisions(kwargs: dict) -> Tuple[str, str]:
+    """``test_cfg.precision`` and the frozen encoders' precision (bf16 if
+    it or ``train_cfg.frozen_precision`` asks for bf16), both checked."""
+    test = (kwargs.get('test_cfg') or {}).get('precision', 'fp32')
+    train = (kwargs.get('train_cfg') or {}).get('frozen_precision', 'fp32')
+    for value, name in ((test, 'test_cfg.precision'),
+                        (train, 'train_cfg.frozen_precision')):
+        precision_dtype(value, f'ChangeFine {name}')
+    return test, 'bf16' if 'bf16' in (test, train) else 'fp32'
 
 
 def _warn_if_unreproducible(backbone: dict, init_seed: Optional[int]) -> None:
