@@ -289,3 +289,35 @@ def test_exchange_time_swaps_semantic_maps():
                                   (cover + 1) % 5)
     assert swapped['seg_map_path_from'] == 'b.png'
     np.testing.assert_array_equal(swapped['img'][1][..., 0], cover * 40)
+
+
+def test_changeanywhere_semantic_pairs(tmp_path):
+    """Pairs written by the ChangeAnywhere generator's own writer load
+    with the changeanywhere_scd base config: binary label and both dates'
+    LoveDA class maps (0 no-data ignored, 1..7 -> 0..6)."""
+    from mmengine.config import Config
+    from projects.changeanywhere.changeanywhere.change_pair_generator import \
+        ChangePair
+    from projects.changeanywhere.changeanywhere.dataset_writer import (
+        FOLDERS, write_pair)
+    from conftest import REPO_ROOT
+    root = str(tmp_path)
+    rng = np.random.default_rng(0)
+    semantic_a = rng.integers(0, 8, (16, 16)).astype(np.uint8)
+    semantic_b = semantic_a.copy()
+    semantic_b[4:9, 4:9] = 2
+    for folder in FOLDERS.values():
+        os.makedirs(osp.join(root, 'val', folder))
+    image = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    write_pair(osp.join(root, 'val'), 'p0',
+               ChangePair(image, image[::-1].copy(), semantic_a, semantic_b))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_',
+                                   'datasets', 'changeanywhere_scd.py'))
+    cfg.val_dataloader.dataset.data_root = root
+    sample = DATASETS.build(cfg.val_dataloader.dataset)[0]['data_samples']
+    np.testing.assert_array_equal(sample.gt_sem_seg.data[0].numpy(),
+                                  semantic_a != semantic_b)
+    np.testing.assert_array_equal(sample.gt_sem_seg_to.data[0].numpy(),
+                                  np.where(semantic_b == 0, 255,
+                                           semantic_b - 1))
+    assert sample.gt_sem_seg_from.data.shape == (1, 16, 16)
