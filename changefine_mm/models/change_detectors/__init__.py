@@ -2,12 +2,16 @@ from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
 from .change_tta_model import ChangeTTAModel
 from .changefine import ChangeFine
 from .di_encoder_decoder import DIEncoderDecoder
+from .distill_encoder_decoder import (DistillDIEncoderDecoder,
+                                      DistillSiamEncoderDecoder,
+                                      DistillSiamEncoderDecoder_ChangeStar)
 from .siam_encoder_decoder import SiamEncoderDecoder
 from .siam_encoder_multi_decoder import SiamEncoderMultiDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
     'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
-    'DIEncoderDecoder', 'SiamEncoderDecoder', 'SiamEncoderMultiDecoder',
-    'TextConditionedChangeDetector'
+    'DIEncoderDecoder', 'DistillDIEncoderDecoder', 'DistillSiamEncoderDecoder',
+    'DistillSiamEncoderDecoder_ChangeStar', 'SiamEncoderDecoder',
+    'SiamEncoderMultiDecoder', 'TextConditionedChangeDetector'
 ]

@@ -78,6 +78,16 @@ FAMILIES = {
         'configs/changestar/changestar_upernet_1x96_256x256_40k_levircd.py',
         dict(backbone=dict(init_cfg=None))),
 }
+# MTKD wrappers: open-cd config, overrides; the reference holds the
+# training losses of one labelled batch (model in eval mode: no dropout).
+DISTILL_FAMILIES = {
+    'mtkd_tinycd': ('configs/mtkd/step3/mtkd-tinycd_512x512_200k_jl1cd.py',
+                    dict(backbone=dict(pretrained=False))),
+    'mtkd_changestar_farseg': (
+        'configs/mtkd/step3/'
+        'mtkd-changestar_farseg_1x96_512x512_200k_jl1cd.py',
+        dict(backbone=dict(init_cfg=None))),
+}
 MODULES = [
     'opencd.models.data_preprocessor',
     'opencd.models.change_detectors.siamencoder_decoder',
@@ -104,6 +114,8 @@ MODULES = [
     'opencd.models.necks.farseg_neck',
     'opencd.models.decode_heads.farseg_head',
     'opencd.models.decode_heads.changerstar_head',
+    'opencd.models.losses.kd_loss',
+    'opencd.models.change_detectors.mtkd',
 ]
 
 
@@ -237,10 +249,65 @@ def make(root: str, family: str, commit: str) -> None:
           f', changed {changed:.2f}, min margin {ref["min_margin"]:.2e}')
 
 
+def labelled_batch():
+    """The reference pair twice: with a small (4 %) and a large (50 %)
+    changed area, so that two different teachers are used."""
+    from mmengine.structures import PixelData
+    batch = reference_batch()
+    size = INPUT_SIZE
+    labels = [torch.zeros(1, size, size, dtype=torch.int64) for _ in '12']
+    labels[0][:, 10:23, 10:23] = 1
+    labels[1][:, :, :size // 2] = 1
+    samples = []
+    for label in labels:
+        sample = batch['data_samples'][0].clone()
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    return dict(inputs=batch['inputs'] * 2, data_samples=samples)
+
+
+def make_distill(root: str, family: str, commit: str) -> None:
+    """Reference of an MTKD wrapper: its losses on a labelled batch."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from opencd.registry import MODELS
+    weights = load_by_path('synthetic_weights',
+                           osp.join(HERE, 'synthetic_weights.py'))
+    config, overrides = DISTILL_FAMILIES[family]
+    cfg = Config.fromfile(osp.join(root, config))
+    overrides = dict(overrides, init_cfg=None, init_cfg_t_l=None,
+                     init_cfg_t_m=None, init_cfg_t_s=None)
+    cfg.merge_from_dict(dict(model=overrides))
+    reduce_norms(cfg._cfg_dict)
+    out = osp.join(HERE, family)
+    os.makedirs(out, exist_ok=True)
+    with DefaultScope.overwrite_default_scope('opencd'):
+        model = MODELS.build(cfg.model)
+    entries = weights.spec_of(model.state_dict())
+    model.load_state_dict(weights.synthetic_state_dict(entries, SEED))
+    model.eval()
+    batch = labelled_batch()
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, True)
+        losses = model.loss(data['inputs'], data['data_samples'])
+    ref = dict(packed_inputs_uint8=torch.stack(batch['inputs']),
+               labels=torch.stack(
+                   [s.gt_sem_seg.data for s in batch['data_samples']]),
+               losses={k: v.detach() for k, v in losses.items()})
+    torch.save(ref, osp.join(out, 'reference_io.pt'))
+    cfg.dump(osp.join(out, 'config.py'))
+    with open(osp.join(out, 'state_dict_spec.json'), 'w') as f:
+        json.dump(dict(opencd_commit=commit, opencd_config=config,
+                       seed=SEED, entries=entries), f, indent=0)
+    print(f'{family}: {len(entries)} entries, losses ' + ', '.join(
+        f'{k}={float(v):.4g}' for k, v in losses.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('opencd_root', help='a checkout of likyoo/open-cd')
-    parser.add_argument('families', nargs='*', default=sorted(FAMILIES))
+    parser.add_argument('families', nargs='*',
+                        default=sorted(FAMILIES) + sorted(DISTILL_FAMILIES))
     parser.add_argument('--commit', default='unknown',
                         help='the open-cd commit of opencd_root')
     args = parser.parse_intermixed_args()
@@ -249,7 +316,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         import_opencd(args.opencd_root, scratch)
         for family in args.families:
-            make(args.opencd_root, family, commit)
+            build = make_distill if family in DISTILL_FAMILIES else make
+            build(args.opencd_root, family, commit)
 
 
 if __name__ == '__main__':
