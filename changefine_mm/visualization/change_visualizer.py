@@ -10,6 +10,7 @@ from mmengine.visualization import LocalVisBackend, Visualizer
 
 from changefine_mm.registry import VISBACKENDS, VISUALIZERS
 from .panel import MIN_HEIGHT, LegendItem, compose_panel
+from .scd_panel import scd_panel, semantic_classes_of
 
 # RGB colours of the overlay: cyan, yellow and magenta stay apart from
 # scene colours (green vegetation, red and grey roofs, dark water) and,
@@ -97,8 +98,11 @@ class ChangeVisualizer(Visualizer):
     prediction on B with TP/FP/FN colours (:func:`overlay_changes`). An
     annotated panel (what ``ChangeVisualizationHook`` writes) adds column
     titles and a colour legend and is at least ``min_height`` pixels high;
-    a plain one is the three images at their own size. Also registered as
-    open-cd's ``CDLocalVisualizer``.
+    a plain one is the three images at their own size. Semantic change
+    samples (``pred_sem_seg_from``/``_to`` with ``semantic_classes`` in
+    ``dataset_meta``) get an annotated ``A | B | from | to | change`` panel
+    (:mod:`.scd_panel`). Also registered as open-cd's
+    ``CDLocalVisualizer``.
 
     Args:
         name (str): Instance name.
@@ -182,6 +186,15 @@ class ChangeVisualizer(Visualizer):
         if 'gt_sem_seg' in data_sample:
             label = data_sample.gt_sem_seg.data.squeeze(0).cpu().numpy()
         panel = self.draw_pair(image_from, image_to, pred, label, annotate)
+        if annotate and 'pred_sem_seg_from' in data_sample and \
+                'semantic_classes' in (self.dataset_meta or {}):
+            maps = [data_sample.get(f'pred_sem_seg_{date}').data.squeeze(
+                0).cpu().numpy() for date in ('from', 'to')]
+            panel = scd_panel(
+                image_from, image_to,
+                overlay_changes(image_to, pred, label, self.alpha), *maps,
+                *semantic_classes_of(data_sample, self.dataset_meta),
+                change_legend(label is not None), self.min_height)
         self.set_image(panel)
         if out_file is None:
             self.add_image(name, panel, step)

@@ -167,6 +167,8 @@ def _to_original(logits: torch.Tensor, meta: dict,
 def _cover_semantic(sample: SegDataSample) -> None:
     """open-cd's 'cover_semantic': class 0 = unchanged in both maps."""
     change = sample.pred_sem_seg.data
+    # Tells readers of the maps (panels) that class 0 is 'unchanged'.
+    sample.set_metainfo(dict(semantic_covered=True))
     for date in ('from', 'to'):
         pred = sample.get(f'pred_sem_seg_{date}')
         pred.data = (pred.data + 1) * change
