@@ -66,6 +66,30 @@ def semantic_change_scores(matrix: np.ndarray) -> Dict[str, float]:
     return {key: 100.0 * value for key, value in scores.items()}
 
 
+def transition_matrix(change: torch.Tensor, cover_from: torch.Tensor,
+                      cover_to: torch.Tensor, num_classes: int) -> np.ndarray:
+    """Count from -> to class pairs over the changed pixels.
+
+    Args:
+        change (Tensor): (H, W) binary change (1 = changed).
+        cover_from (Tensor): (H, W) classes of date A.
+        cover_to (Tensor): (H, W) classes of date B.
+        num_classes (int): K; pixels with a class outside 0..K-1 (ignored)
+            are not counted.
+
+    Returns:
+        np.ndarray: int64 (K, K) matrix, rows = class in A, columns = class
+        in B.
+    """
+    change, cover_from, cover_to = (t.cpu()
+                                    for t in (change, cover_from, cover_to))
+    keep = (change == 1) & (cover_from < num_classes) & (cover_to <
+                                                         num_classes)
+    pairs = cover_from[keep].long() * num_classes + cover_to[keep].long()
+    counts = torch.bincount(pairs.flatten(), minlength=num_classes**2)
+    return counts.reshape(num_classes, num_classes).cpu().numpy()
+
+
 def _kappa(matrix: np.ndarray) -> float:
     total = matrix.sum()
     agreement = _ratio(np.trace(matrix), total)
@@ -95,6 +119,9 @@ class SCDMetric(BaseMetric):
       :func:`semantic_change_scores`. ``Sek`` is the same number as
       ``SeK``; both need class 0 to be 'no change' (the model's
       ``postprocess_pred_and_label='cover_semantic'`` for SECOND).
+
+    The log shows the semantic confusion matrix and the from -> to
+    transition counts of the changed pixels, labelled and predicted.
 
     Predictions of a class index >= K (a semantic head with more outputs
     than the dataset has classes, as open-cd's Landsat and BANDON configs
@@ -140,6 +167,14 @@ class SCDMetric(BaseMetric):
             label = sample['gt_sem_seg']['data'].squeeze().to(pred.device)
             binary = confusion_matrix(pred, label, 2, self.ignore_index)
             semantic = np.zeros((num_semantic, num_semantic), np.int64)
+            transitions = np.stack([
+                transition_matrix(
+                    sample[f'{kind}_sem_seg']['data'].squeeze(),
+                    sample[f'{kind}_sem_seg_from']['data'].squeeze(),
+                    sample[f'{kind}_sem_seg_to']['data'].squeeze(),
+                    num_semantic)
+                for kind in ('gt', 'pred')
+            ])
             dropped = 0
             for date in ('from', 'to'):
                 pred = sample[f'pred_sem_seg_{date}']['data'].squeeze()
@@ -156,14 +191,15 @@ class SCDMetric(BaseMetric):
                                              self.ignore_index)
             self.results.append((sample_pair_name(sample)
                                  or str(len(self.results)), binary, semantic,
-                                 dropped))
+                                 dropped, transitions))
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
         """Sum the matrices of all images and score them.
 
         Args:
             results (list[tuple]): (name, binary matrix, semantic matrix,
-                dropped pixels) per image.
+                dropped pixels, label and predicted from -> to matrices)
+                per image.
 
         Returns:
             dict[str, float]: The prefixed scores (see the class doc).
@@ -197,7 +233,15 @@ class SCDMetric(BaseMetric):
                 self._key(self.semantic_prefix, k): v
                 for k, v in scd.items()
             })
-        self._log_confusion(semantic)
+        names = list(self.dataset_meta['semantic_classes'])
+        self._log_table('semantic confusion (pixels of both dates; rows = '
+                        'label, columns = prediction):', 'label \\ pred',
+                        names, semantic)
+        transitions = sum(r[4] for r in results)
+        for kind, matrix in zip(('label', 'prediction'), transitions):
+            self._log_table(f'from -> to transitions of the changed pixels '
+                            f'({kind}; rows = class in A, columns = class '
+                            'in B):', 'A \\ B', names, matrix)
         if self.per_image_csv:
             self._write_csv(results)
         return scores
@@ -206,12 +250,11 @@ class SCDMetric(BaseMetric):
     def _key(prefix: Optional[str], key: str) -> str:
         return f'{prefix}/{key}' if prefix else key
 
-    def _log_confusion(self, matrix: np.ndarray) -> None:
-        names = list(self.dataset_meta['semantic_classes'])
-        width = max(len(n) for n in names + ['label \\ pred']) + 1
-        lines = ['semantic confusion (pixels of both dates; rows = label, '
-                 'columns = prediction):',
-                 'label \\ pred'.ljust(width) +
+    @staticmethod
+    def _log_table(title: str, corner: str, names: List[str],
+                   matrix: np.ndarray) -> None:
+        width = max(len(n) for n in names + [corner]) + 1
+        lines = [title, corner.ljust(width) +
                  ''.join(n[:10].rjust(11) for n in names)]
         for name, row in zip(names, matrix):
             lines.append(name.ljust(width) +
@@ -227,7 +270,7 @@ class SCDMetric(BaseMetric):
         with open(self.per_image_csv, 'w', newline='') as f:
             writer = csv.writer(f)
             writer.writerow(['image'] + fields + scd_fields)
-            for name, binary, semantic, _ in results:
+            for name, binary, semantic, *_ in results:
                 row = change_scores(binary)
                 if scd_fields:
                     row.update(semantic_change_scores(semantic))

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from changefine_mm.evaluation import SCDMetric, semantic_change_scores
+from changefine_mm.evaluation import (SCDMetric, semantic_change_scores,
+                                      transition_matrix)
 from changefine_mm.registry import METRICS
 
 CLASSES = ('unchanged', 'water', 'building')
@@ -200,3 +201,23 @@ def test_predictions_beyond_the_classes_are_left_out():
 def test_unknown_iou_metric():
     with pytest.raises(KeyError, match='mDice'):
         SCDMetric(iou_metrics=['mDice'])
+
+
+def test_transition_matrix_counts_changed_pixels_only():
+    change = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]])
+    cover_from = torch.tensor([[1, 1, 2, 1], [0, 255, 2, 2]])
+    cover_to = torch.tensor([[2, 2, 1, 1], [2, 1, 2, 2]])
+    # Changed and both classes known: (1->2) twice, (2->1), (0->2).
+    expected = np.zeros((3, 3), np.int64)
+    expected[1, 2], expected[2, 1], expected[0, 2] = 2, 1, 1
+    np.testing.assert_array_equal(
+        transition_matrix(change, cover_from, cover_to, 3), expected)
+
+
+def test_log_shows_transition_tables(capsys):
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('scd_metric_test')
+    run_metric(known_samples(), cal_sek=True)
+    out = capsys.readouterr().out
+    assert 'from -> to transitions of the changed pixels (label' in out
+    assert 'from -> to transitions of the changed pixels (prediction' in out
