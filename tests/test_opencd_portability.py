@@ -42,8 +42,7 @@ EXPECTED = {
     'hanet/hanet_256x256_40k_levircd.py': 'runs',
     'lightcdnet/lightcdnet_s_256x256_40k_levircd.py': 'runs',
     'mtkd/step2/small-changer_ex_r18_512x512_200k_jl1cd.py': 'runs',
-    'mtkd/step3/mtkd-changer_ex_r18_512x512_200k_jl1cd.py':
-    'missing DistillDIEncoderDecoder',
+    'mtkd/step3/mtkd-changer_ex_r18_512x512_200k_jl1cd.py': 'runs',
     'snunet/snunet_c16_256x256_120k_svcd.py': 'runs',
     'stanet/stanet_base_256x256_40k_levircd.py': 'runs',
     'tinycd/tinycd_256x256_40k_levircd.py': 'runs',

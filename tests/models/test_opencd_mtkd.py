@@ -51,7 +51,7 @@ def test_teacher_follows_the_changed_area():
     model = MODELS.build(dict(
         type='DistillDIEncoderDecoder',
         distill_loss=dict(type='DistillLoss'),
-        backbone=dict(type='FC_EF', in_channels=3, base_channel=4),
+        backbone=dict(type='FC_EF', in_channels=6, base_channel=4),
         decode_head=dict(type='mmseg.FCNHead', in_channels=4, channels=4,
                          num_convs=0, concat_input=False, num_classes=2)))
     assert model.teacher_for(0.01) is model.teacher_s
@@ -61,7 +61,7 @@ def test_teacher_follows_the_changed_area():
         MODELS.build(dict(
             type='DistillDIEncoderDecoder',
             distill_loss=dict(type='DistillLoss'), area_thresholds=(0.3, 0.1),
-            backbone=dict(type='FC_EF', in_channels=3, base_channel=4),
+            backbone=dict(type='FC_EF', in_channels=6, base_channel=4),
             decode_head=dict(type='mmseg.FCNHead', in_channels=4, channels=4,
                              num_convs=0, concat_input=False, num_classes=2)))
 
@@ -78,3 +78,24 @@ def test_distill_losses():
     one = torch.zeros(1, 1, 2, 2)
     torch.testing.assert_close(pair((one, one), (one + 2, one)),
                                torch.tensor(2.))
+
+
+def test_teachers_predict_in_eval_mode_while_the_student_trains():
+    model = MODELS.build(dict(
+        type='DistillDIEncoderDecoder',
+        distill_loss=dict(type='DistillLossWithPixel'),
+        backbone=dict(type='FC_EF', in_channels=6, base_channel=4),
+        decode_head=dict(type='mmseg.FCNHead', in_channels=4, channels=4,
+                         num_convs=0, concat_input=False, num_classes=2)))
+    model.train()
+    before = model.teacher_l.state_dict()
+    before = {k: v.clone() for k, v in before.items()}
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=torch.ones(1, 16, 16,
+                                                  dtype=torch.long))
+    losses = model.loss(torch.randn(2, 6, 16, 16), [sample, sample])
+    assert set(losses) >= {'decode.loss_ce', 'distill'}
+    assert model.backbone.training and not model.teacher_l.training
+    # The teacher's BatchNorm statistics did not move.
+    for key, value in model.teacher_l.state_dict().items():
+        assert torch.equal(value, before[key]), key

@@ -25,10 +25,12 @@ class MultiTeacherDistillation:
     """Teachers and the distillation loss, mixed in before a detector class
     (``teacher_type``).
 
-    ``teacher_eval`` keeps open-cd's behaviour: its Siamese wrappers put
-    the teachers in eval mode for each step; its dual-input wrapper does
-    not, so there the teachers follow the student's mode (their BatchNorm
-    uses and updates batch statistics in training).
+    The teachers predict in eval mode. open-cd's dual-input wrapper forgets
+    to switch them (only its Siamese ones do), so there its teachers'
+    BatchNorm normalises each single pair by its own statistics and drifts
+    their running statistics during distillation, and training fails on
+    features pooled to 1x1; here every wrapper uses eval mode, which gives
+    open-cd's Siamese behaviour and its dual-input losses in eval mode.
 
     Args:
         distill_loss (dict): The distillation loss.
@@ -44,7 +46,6 @@ class MultiTeacherDistillation:
     """
 
     teacher_type: type
-    teacher_eval = True
 
     def __init__(self,
                  distill_loss: dict,
@@ -103,9 +104,8 @@ class MultiTeacherDistillation:
             losses.update(
                 self._auxiliary_head_forward_train(feats, data_samples))
         student = self.decode_head.forward(feats)
-        if self.teacher_eval:
-            for size in 'lms':
-                getattr(self, f'teacher_{size}').eval()
+        for size in 'lms':
+            getattr(self, f'teacher_{size}').eval()
         outputs = []
         with torch.no_grad():
             for i, sample in enumerate(data_samples):
@@ -141,8 +141,7 @@ class DistillSiamEncoderDecoder_ChangeStar(DistillSiamEncoderDecoder):
 @MODELS.register_module()
 class DistillDIEncoderDecoder(MultiTeacherDistillation, DIEncoderDecoder):
     """MTKD around a :class:`DIEncoderDecoder` (see
-    :class:`MultiTeacherDistillation` for the arguments). As in open-cd,
-    the teachers are not switched to eval mode."""
+    :class:`MultiTeacherDistillation` for the arguments and the teachers'
+    mode)."""
 
     teacher_type = DIEncoderDecoder
-    teacher_eval = False
