@@ -1,0 +1,194 @@
+"""Semantic change inference: a from-to class raster with a colour table
+and polygons carrying their from and to classes.
+
+Encoding of the from-to raster (uint8 when K * K + 1 <= 255, else
+uint16), K = the number of semantic classes the maps index: 0 where
+nothing changed, ``1 + from * K + to`` where the pixel changed, so
+``from = (code - 1) // K`` and ``to = (code - 1) % K``. The colour table
+paints each code with the colour of its *to* class (unchanged black).
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmseg.structures import SegDataSample
+
+from .atomic_output import atomic_output
+from .files import read_image
+from .geo import import_rasterio
+from .polygons import crs_of, iter_polygons
+
+
+def predict_scd_pair(model: torch.nn.Module, image_a: np.ndarray,
+                     image_b: np.ndarray) -> Dict[str, np.ndarray]:
+    """Change map and both dates' class maps of one pair (whole image, or
+    the config's slide mode).
+
+    Args:
+        model (nn.Module): A semantic change detector
+            (:class:`SiamEncoderMultiDecoder`), in eval mode.
+        image_a (np.ndarray): (C, H, W) date A as :func:`read_image` gives
+            it (BGR for 3 bands).
+        image_b (np.ndarray): (C, H, W) date B.
+
+    Returns:
+        dict: ``change``, ``from`` and ``to`` (H, W) int64 maps.
+    """
+    height, width = image_a.shape[1:]
+    inputs = torch.from_numpy(np.concatenate([image_a, image_b]))
+    shape = (height, width)
+    sample = SegDataSample(metainfo=dict(ori_shape=shape, img_shape=shape,
+                                         pad_shape=shape))
+    with torch.no_grad():
+        result = model.test_step(dict(inputs=[inputs],
+                                      data_samples=[sample]))[0]
+    if 'pred_sem_seg_from' not in result:
+        raise ValueError('the model predicts no semantic maps: semantic '
+                         'change inference needs a SiamEncoderMultiDecoder '
+                         'config (configs/scd/)')
+    return {
+        name: result.get(field).data.squeeze(0).long().cpu().numpy()
+        for name, field in (('change', 'pred_sem_seg'),
+                            ('from', 'pred_sem_seg_from'),
+                            ('to', 'pred_sem_seg_to'))
+    }
+
+
+def from_to_codes(change: np.ndarray, cover_from: np.ndarray,
+                  cover_to: np.ndarray, num_classes: int) -> np.ndarray:
+    """Encode the from-to classes of the changed pixels (module doc).
+
+    Args:
+        change (np.ndarray): (H, W) binary change.
+        cover_from (np.ndarray): (H, W) classes of date A (0..K-1).
+        cover_to (np.ndarray): (H, W) classes of date B.
+        num_classes (int): K.
+
+    Returns:
+        np.ndarray: (H, W) uint8 or uint16 codes.
+    """
+    dtype = np.uint8 if num_classes**2 + 1 <= 255 else np.uint16
+    codes = 1 + cover_from.astype(np.int64) * num_classes + cover_to
+    return np.where(change > 0, codes, 0).astype(dtype)
+
+
+def code_colours(palette: Sequence[Sequence[int]]) -> Dict[int, tuple]:
+    """Colour table of the codes: each code gets its *to* class colour.
+
+    Args:
+        palette (sequence): RGB colour of each class index.
+
+    Returns:
+        dict[int, tuple]: code -> (R, G, B, 255); 0 is black.
+    """
+    count = len(palette)
+    table = {0: (0, 0, 0, 255)}
+    for code in range(1, count * count + 1):
+        r, g, b = palette[(code - 1) % count]
+        table[code] = (int(r), int(g), int(b), 255)
+    return table
+
+
+def write_from_to_raster(path: str, codes: np.ndarray,
+                         palette: Sequence[Sequence[int]],
+                         reference: Optional[str] = None) -> None:
+    """Write the code raster as a GeoTIFF with a colour table.
+
+    Args:
+        path (str): Output ``.tif``.
+        codes (np.ndarray): From :func:`from_to_codes`.
+        palette (sequence): RGB colour of each class index.
+        reference (str, optional): Image whose georeferencing (CRS,
+            transform) the output takes, e.g. date A.
+    """
+    rasterio = import_rasterio()
+    profile = dict(driver='GTiff', height=codes.shape[0],
+                   width=codes.shape[1], count=1, dtype=codes.dtype.name,
+                   compress='deflate')
+    if reference is not None:
+        with rasterio.open(reference) as src:
+            if src.crs is not None:
+                profile.update(crs=src.crs, transform=src.transform)
+    if osp.dirname(path):
+        os.makedirs(osp.dirname(path), exist_ok=True)
+    with atomic_output(path) as partial:
+        with rasterio.open(partial, 'w', **profile) as dst:
+            dst.write(codes, 1)
+            dst.write_colormap(1, code_colours(palette))
+
+
+def write_from_to_polygons(codes, out_path: str, classes: Sequence[str],
+                           min_area: float = 0.0) -> int:
+    """Polygons of the from-to raster as GeoJSON with ``from``/``to``.
+
+    Args:
+        codes (str | np.ndarray): The from-to GeoTIFF or code array.
+        out_path (str): ``.geojson`` / ``.json`` file.
+        classes (sequence[str]): Name of each class index.
+        min_area (float): Smallest kept area (square CRS units).
+
+    Returns:
+        int: Number of polygons written.
+    """
+    if osp.splitext(out_path)[1].lower() not in ('.geojson', '.json'):
+        raise ValueError(f'{out_path}: semantic change polygons are '
+                         'written as GeoJSON (.geojson)')
+    count, crs = len(classes), crs_of(codes)
+    if isinstance(codes, np.ndarray) and codes.dtype != np.uint8:
+        codes = codes.astype(np.int32)  # GDAL polygonize has no uint16
+    header: dict = {'type': 'FeatureCollection'}
+    if crs is not None:
+        epsg = crs.to_epsg()
+        header['crs'] = {'type': 'name', 'properties': {
+            'name': f'urn:ogc:def:crs:EPSG::{epsg}' if epsg else crs.to_wkt()
+        }}
+    features: List[str] = []
+    for geometry, code, area in iter_polygons(codes, min_area):
+        source, target = divmod(code - 1, count)
+        features.append(json.dumps(dict(
+            type='Feature', geometry=geometry,
+            properties={'code': code, 'from': classes[source],
+                        'to': classes[target], 'area': area})))
+    if osp.dirname(out_path):
+        os.makedirs(osp.dirname(out_path), exist_ok=True)
+    with atomic_output(out_path) as partial:
+        with open(partial, 'w') as f:
+            f.write(json.dumps(header)[:-1] + ', "features": [\n')
+            f.write(',\n'.join(features))
+            f.write('\n]}\n')
+    return len(features)
+
+
+def infer_scd_files(model: torch.nn.Module, path_a: str, path_b: str,
+                    out_path: str, classes: Sequence[str],
+                    palette: Sequence[Sequence[int]],
+                    polygons: Optional[str] = None,
+                    min_area: float = 0.0) -> np.ndarray:
+    """Predict one pair of files and write the from-to raster (and
+    polygons).
+
+    Args:
+        model (nn.Module): The semantic change detector, in eval mode.
+        path_a (str): Date A image.
+        path_b (str): Date B image.
+        out_path (str): From-to GeoTIFF to write.
+        classes (sequence[str]): Names of the class indices the model's
+            maps hold (with ``cover_semantic``: the dataset's
+            ``semantic_classes``, 0 = unchanged).
+        palette (sequence): Their RGB colours.
+        polygons (str, optional): GeoJSON file for the polygons.
+        min_area (float): Smallest kept polygon area.
+
+    Returns:
+        np.ndarray: The code raster.
+    """
+    maps = predict_scd_pair(model, read_image(path_a), read_image(path_b))
+    codes = from_to_codes(maps['change'], maps['from'], maps['to'],
+                          len(classes))
+    write_from_to_raster(out_path, codes, palette, reference=path_a)
+    if polygons:
+        write_from_to_polygons(out_path, polygons, classes, min_area)
+    return codes
