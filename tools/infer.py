@@ -12,6 +12,9 @@ Examples:
     python tools/infer.py CONFIG CKPT a.tif b.tif -o out/change.tif \
         --window 512 --overlap 128 --save-prob --polygons out/change.gpkg
     # the same on 4 GPUs (or CPU processes): tools/dist_infer.sh
+    # semantic change model (configs/scd/): from-to class GeoTIFF, polygons
+    python tools/infer.py SCD_CONFIG CKPT a.tif b.tif -o out/from_to.tif \
+        --polygons out/from_to.geojson
 """
 import argparse
 import os.path as osp
@@ -25,6 +28,9 @@ from mmengine.config import DictAction
 from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
+from changefine_mm.apis.inferencer import build_change_model
+from changefine_mm.apis.scd_inference import (is_scd_config,
+                                              run_scd_inference)
 from changefine_mm.utils import CheckpointError, preflight
 from changefine_mm.utils.pixel_scaling import scale_from_tokens
 from changefine_mm.utils.runtime import precision_options
@@ -138,6 +144,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         preflight.check_inference(args.config, args.checkpoint,
                                   args.cfg_options)
     configure_threads()
+    if is_scd_config(args.config):
+        model = build_change_model(args.config, args.checkpoint,
+                                   args.cfg_options,
+                                   args.trust_checkpoint or None)
+        print(run_scd_inference(model, args.a, args.b, args.out,
+                                args.polygons, args.min_area))
+        return 0
     init_distributed(args.launcher)
     device = args.device
     if device is None and args.launcher != 'none' and \

@@ -7,15 +7,18 @@ nothing changed, ``1 + from * K + to`` where the pixel changed, so
 ``from = (code - 1) // K`` and ``to = (code - 1) % K``. The colour table
 paints each code with the colour of its *to* class (unchanged black).
 """
+import inspect
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
+from changefine_mm.registry import DATASETS
 from .atomic_output import atomic_output
 from .files import read_image
 from .geo import import_rasterio
@@ -192,3 +195,71 @@ def infer_scd_files(model: torch.nn.Module, path_a: str, path_b: str,
     if polygons:
         write_from_to_polygons(out_path, polygons, classes, min_area)
     return codes
+
+
+def is_scd_config(config: Union[str, Config]) -> bool:
+    """Whether a config's model predicts semantic change maps.
+
+    Args:
+        config (str | Config): Config file or object.
+
+    Returns:
+        bool: True for ``SiamEncoderMultiDecoder`` models.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    return str(cfg.model.get('type', '')).split('.')[-1] == \
+        'SiamEncoderMultiDecoder'
+
+
+def semantic_map_classes(cfg: Config) -> Tuple[list, list]:
+    """Names and colours of the class indices the model's maps hold.
+
+    With ``cover_semantic`` the maps index the test dataset's
+    ``semantic_classes`` (0 = unchanged); otherwise a dataset with
+    ``reduce_semantic_zero_label`` predicts its classes from the second.
+
+    Args:
+        cfg (Config): The model's config (its test dataset names them).
+
+    Returns:
+        tuple: (class names, RGB palette).
+    """
+    dataset = cfg.test_dataloader.dataset
+    dataset_cls = DATASETS.get(dataset.type)
+    meta = dict(dataset_cls.METAINFO)
+    meta.update(dataset.get('metainfo') or {})
+    default = inspect.signature(dataset_cls.__init__).parameters[
+        'reduce_semantic_zero_label'].default
+    reduce = dataset.get('reduce_semantic_zero_label', default)
+    classes = list(meta['semantic_classes'])
+    palette = [list(c) for c in meta['semantic_palette']]
+    covered = cfg.model.get('postprocess_pred_and_label') == 'cover_semantic'
+    if not covered and reduce:
+        return classes[1:], palette[1:]
+    return classes, palette
+
+
+def run_scd_inference(model: torch.nn.Module, path_a: str, path_b: str,
+                      out_path: str, polygons: Optional[str] = None,
+                      min_area: float = 0.0) -> str:
+    """``tools/infer.py`` for semantic change models: one pair of files.
+
+    Args:
+        model (nn.Module): Built by ``build_change_model`` (with ``cfg``).
+        path_a (str): Date A image.
+        path_b (str): Date B image.
+        out_path (str): From-to GeoTIFF to write.
+        polygons (str, optional): GeoJSON polygons to write.
+        min_area (float): Smallest kept polygon area.
+
+    Returns:
+        str: A one-line summary.
+    """
+    if not (osp.isfile(path_a) and osp.isfile(path_b)):
+        raise ValueError(f'semantic change inference takes one pair of '
+                         f'image files, got {path_a} and {path_b}')
+    classes, palette = semantic_map_classes(model.cfg)
+    codes = infer_scd_files(model.eval(), path_a, path_b, out_path,
+                            classes, palette, polygons, min_area)
+    return (f'wrote {out_path} (from-to classes, {(codes > 0).mean():.1%} '
+            'changed)' + (f' and {polygons}' if polygons else ''))

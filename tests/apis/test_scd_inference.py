@@ -1,5 +1,5 @@
 """Semantic change inference: from-to codes, the colour-table GeoTIFF,
-polygons with from/to classes, and tools/infer_scd.py end to end."""
+polygons with from/to classes, and tools/infer.py end to end."""
 import json
 import os.path as osp
 
@@ -13,7 +13,9 @@ from rasterio.transform import from_origin
 
 from changefine_mm.apis.inferencer import build_change_model
 from changefine_mm.apis.scd_inference import (code_colours, from_to_codes,
+                                              is_scd_config,
                                               predict_scd_pair,
+                                              semantic_map_classes,
                                               write_from_to_polygons,
                                               write_from_to_raster)
 from changefine_mm.datasets import SECONDDataset
@@ -91,17 +93,23 @@ def test_predict_and_tool(tmp_path):
     for name, array in (('a.png', image), ('b.png', image[:, ::-1])):
         cv2.imwrite(str(tmp_path / name),
                     np.ascontiguousarray(array.transpose(1, 2, 0)))
-    tool = load_tool('infer_scd.py')
+    tool = load_tool('infer.py')
     out = str(tmp_path / 'from_to.tif')
     polygons = str(tmp_path / 'from_to.geojson')
     torch.manual_seed(0)
     assert tool.main([DEMO, checkpoint, str(tmp_path / 'a.png'),
-                      str(tmp_path / 'b.png'), out, '--polygons',
+                      str(tmp_path / 'b.png'), '-o', out, '--polygons',
                       polygons]) == 0
     with rasterio.open(out) as src:
         codes = src.read(1)
     assert codes.shape == (32, 32) and codes.dtype == np.uint8
     with open(polygons) as f:
         assert json.load(f)['type'] == 'FeatureCollection'
-    classes, _ = tool.map_classes(model.cfg)
+    classes, _ = semantic_map_classes(model.cfg)
     assert classes[0] == 'unchanged' and len(classes) == 7
+    assert is_scd_config(DEMO)
+    assert not is_scd_config(osp.join(REPO_ROOT, 'configs', 'fcsn',
+                                      'fc_siam_diff_demo.py'))
+    with pytest.raises(ValueError, match='one pair of image files'):
+        tool.main([DEMO, checkpoint, str(tmp_path), str(tmp_path), '-o',
+                   out])
