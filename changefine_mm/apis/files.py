@@ -45,7 +45,7 @@ from .polygons import FORMATS, polygon_format, write_polygons
 from .progress import WindowProgress
 from .scene import SceneStats
 
-IMAGE_SUFFIXES = GEO_SUFFIXES + ('.png', '.jpg', '.jpeg', '.bmp')
+IMAGE_SUFFIXES = GEO_SUFFIXES + ('.png', '.jpg', '.jpeg', '.bmp', '.jp2')
 
 
 @dataclass
@@ -164,7 +164,9 @@ def _images_by_name(folder: str, recursive: bool = False) -> Dict[str, str]:
     for entry in entries:
         stem, suffix = osp.splitext(entry)
         stem = stem.replace(osp.sep, '/')
-        if suffix.lower() not in IMAGE_SUFFIXES or \
+        # An ENVI data file has no suffix of its own, only its .hdr.
+        envi = not suffix and osp.isfile(osp.join(folder, entry) + '.hdr')
+        if (suffix.lower() not in IMAGE_SUFFIXES and not envi) or \
                 osp.basename(stem).startswith('.'):
             continue
         if stem in images:

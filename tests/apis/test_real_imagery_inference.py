@@ -94,3 +94,16 @@ def test_13_band_model_exports_to_onnx_with_its_band_count(tmp_path):
                        shape=(32, 32))
     result = verify_onnx(path, inferencer, [(32, 32), (40, 24)])
     assert result['max_prob_diff'] < 1e-4 and result['mask_mismatch'] == 0
+
+
+def test_folders_of_envi_pairs(tiny_model_files, tmp_path):
+    make.write_folder_pairs(str(tmp_path / 'in'), 'envi', count=2, size=24)
+    out = tmp_path / 'out'
+    assert _infer(tiny_model_files, tmp_path / 'in' / 'A',
+                  tmp_path / 'in' / 'B', '-o', out, '--bands', 3, 2, 1,
+                  '--scale', 'fixed', 'max=10000') == 0
+    for name in ('pair0', 'pair1'):  # the .hdr files are not pairs
+        mask = cv2.imread(str(out / f'{name}.png'), cv2.IMREAD_UNCHANGED)
+        assert mask.shape == (24, 24)
+    assert sorted(p.name for p in out.iterdir()) == ['pair0.png',
+                                                     'pair1.png']
