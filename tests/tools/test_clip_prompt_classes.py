@@ -119,3 +119,18 @@ def test_tool_command_line(prompt_root, vit_clip_file, tmp_path, monkeypatch,
     for date in ('A', 'B'):
         assert len(load_rankings(
             osp.join(root, 'val', f'{date}_clipcls_{TAG}.json'))) == 2
+
+
+def test_pixels_are_rgb_and_deeper_images_are_refused(tmp_path):
+    import cv2
+    import numpy as np
+    bgr = np.zeros((4, 5, 3), np.uint8)
+    bgr[..., 0] = 200  # blue in OpenCV's order
+    cv2.imwrite(str(tmp_path / 'blue.png'), bgr)
+    pixels = tool._pixels(str(tmp_path / 'blue.png'))
+    assert pixels.shape == (1, 3, 4, 5)
+    assert pixels[0, 2].eq(200).all() and pixels[0, :2].eq(0).all()
+    deep = str(tmp_path / 'deep.png')
+    cv2.imwrite(deep, np.full((4, 5, 3), 3000, np.uint16))
+    with pytest.raises(ValueError, match='deep.png has uint16 pixels'):
+        tool._pixels(deep)

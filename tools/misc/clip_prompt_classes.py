@@ -19,7 +19,7 @@ import os
 import os.path as osp
 from typing import Dict, Iterator, List, Sequence
 
-import mmcv
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -27,6 +27,7 @@ from changefine_mm.datasets.clip_prompt_json import (make_record,
                                                      prompt_json_path)
 from changefine_mm.models.utils.clip_zero_shot_classifier import (
     DEFAULT_CLASSES, CLIPZeroShotClassifier)
+from changefine_mm.utils.image_io import read_image
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
 PARTIAL_SUFFIX = '.partial'
@@ -77,10 +78,21 @@ def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 
 def _pixels(path: str) -> torch.Tensor:
-    image = mmcv.imread(path, flag='color', channel_order='rgb')
-    if image is None:
-        raise ValueError(f'cannot read image {path}')
-    return torch.from_numpy(image).permute(2, 0, 1)[None].float()
+    image = read_image(path)
+    # CLIP ranks 8-bit photos: deeper pixels would need a scaling rule, and
+    # cutting them to 8 bits silently would rank noise.
+    if image.dtype != np.uint8:
+        raise ValueError(
+            f'{path} has {image.dtype.name} pixels; CLIP prompt ranking '
+            'reads 8-bit RGB images: write 8-bit RGB copies first (e.g. '
+            'with the scaling rules of docs/real_imagery.md)')
+    if image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    elif image.shape[2] != 3:
+        raise ValueError(f'{path} has {image.shape[2]} bands; CLIP prompt '
+                         'ranking reads RGB or grey images')
+    rgb = np.ascontiguousarray(image[..., ::-1])  # the reader gives BGR
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
 
 
 def score_folder(folder: str,
