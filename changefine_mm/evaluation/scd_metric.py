@@ -161,6 +161,11 @@ class SCDMetric(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Add each image's binary and semantic confusion matrices."""
+        if 'semantic_classes' not in (self.dataset_meta or {}):
+            raise KeyError(
+                'SCDMetric needs semantic_classes in the dataset metainfo: '
+                'evaluate a semantic change dataset (SECONDDataset, '
+                'BaseSCDDataset with metainfo.semantic_classes, ...)')
         num_semantic = len(self.dataset_meta['semantic_classes'])
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze()

@@ -221,3 +221,10 @@ def test_log_shows_transition_tables(capsys):
     out = capsys.readouterr().out
     assert 'from -> to transitions of the changed pixels (label' in out
     assert 'from -> to transitions of the changed pixels (prediction' in out
+
+
+def test_binary_dataset_is_a_clear_error():
+    metric = SCDMetric()
+    metric.dataset_meta = dict(classes=('unchanged', 'changed'))
+    with pytest.raises(KeyError, match='semantic_classes'):
+        metric.process({}, known_samples())
