@@ -6,6 +6,7 @@ import numpy as np
 from mmengine.fileio import get_local_path
 
 from changefine_mm.registry import DATASETS
+from changefine_mm.utils.image_io import read_image_header
 from changefine_mm.utils.pair_names import relative_names
 from .cd_dataset import CDDataset, DatasetLayoutError, _head
 
@@ -243,6 +244,30 @@ class BaseSCDDataset(CDDataset):
             rows.append((*images, *labels))
         return rows
 
+    # ----------------------------------------------------------- checking
+    def filter_data(self) -> List[dict]:
+        """:class:`CDDataset`'s pair checks, then the semantic maps: each
+        readable and of its pair's size, all problems in one error.
+
+        Returns:
+            list[dict]: The pairs to use.
+        """
+        data_list = super().filter_data()
+        if not self.check_pairs:
+            return data_list
+        problems = []
+        for info in data_list:
+            path_a = info['img_path'][0]
+            paths = [info.get(k) for k in ('seg_map_path_from',
+                                           'seg_map_path_to')]
+            for path in [p for p in paths if p and '://' not in p]:
+                problems.extend(_size_problem(path_a, path))
+        if problems:
+            raise DatasetLayoutError(
+                f'{type(self).__name__}: {len(problems)} semantic label '
+                f'problem(s): {_head(problems)}')
+        return data_list
+
     def _check_files(self, rows: List[tuple]) -> None:
         missing = [p for row in rows for p in row
                    if p is not None and not osp.isfile(p)]
@@ -251,3 +276,18 @@ class BaseSCDDataset(CDDataset):
             raise DatasetLayoutError(
                 f'{source}: {len(missing)} file(s) of the listed pairs do '
                 f'not exist: {_head(missing)}')
+
+
+def _size_problem(path_a: str, label: str) -> List[str]:
+    """A semantic label that cannot be read or differs in size from A."""
+    try:
+        head_a, head_label = read_image_header(path_a), read_image_header(
+            label)
+    except (OSError, ValueError, ImportError) as err:
+        return [f'{label}: cannot read its header: {err}']
+    if (head_a.width, head_a.height) != (head_label.width,
+                                         head_label.height):
+        return [f'{label} is {head_label.width}x{head_label.height} but '
+                f'{path_a} is {head_a.width}x{head_a.height} (width x '
+                'height)']
+    return []

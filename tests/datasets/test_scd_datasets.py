@@ -321,3 +321,13 @@ def test_changeanywhere_semantic_pairs(tmp_path):
                                   np.where(semantic_b == 0, 255,
                                            semantic_b - 1))
     assert sample.gt_sem_seg_from.data.shape == (1, 16, 16)
+
+
+def test_semantic_label_of_another_size_is_found_at_start(tmp_path):
+    root = str(tmp_path)
+    write_scd_dataset(root, dict(train=2), size=16, seed=0)
+    path = osp.join(root, 'train', 'label1', 'train_0001.png')
+    cv2.imwrite(path, np.zeros((8, 16), np.uint8))
+    with pytest.raises(DatasetLayoutError,
+                       match=r'label1/train_0001.png is 16x8 but'):
+        build('SECOND_Dataset', root)
