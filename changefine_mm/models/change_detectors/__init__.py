@@ -1,3 +1,4 @@
+from .ban import BAN
 from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
 from .change_tta_model import ChangeTTAModel
 from .changefine import ChangeFine
@@ -10,7 +11,7 @@ from .siam_encoder_multi_decoder import SiamEncoderMultiDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
-    'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
+    'BAN', 'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
     'DIEncoderDecoder', 'DistillDIEncoderDecoder', 'DistillSiamEncoderDecoder',
     'DistillSiamEncoderDecoder_ChangeStar', 'SiamEncoderDecoder',
     'SiamEncoderMultiDecoder', 'TextConditionedChangeDetector'

@@ -1,3 +1,5 @@
+from .ban_decoders import BAN_BITHead, BAN_MLPDecoder
+from .ban_head import BitemporalAdapterHead
 from .bit_head import BITHead
 from .changer_head import Changer
 from .changestar_head import ChangeStarHead
@@ -11,7 +13,8 @@ from .text_conditioned_decode_head import TextConditionedDecodeHead
 from .tiny_head import TinyHead
 
 __all__ = [
-    'BITHead', 'ChangeStarHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead',
+    'BAN_BITHead', 'BAN_MLPDecoder', 'BitemporalAdapterHead', 'BITHead',
+    'ChangeStarHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead',
     'FarSegHead', 'GeneralSCDHead', 'IdentityHead', 'PromptChangeDecoder',
     'STAHead', 'TextConditionedDecodeHead', 'TinyHead'
 ]
