@@ -15,10 +15,9 @@ from changefine_mm.registry import DATASETS, MODELS
 PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(PROJECT, 'configs')
 LISTS = osp.join(PROJECT, 'dataset_list')
-# The model families of the official few-shot configs we can build
-# (ChangeFormer-MiT-b1 is not in the package).
-FAMILIES = ('bit_r18', 'changer_ex_r18', 'fc_ef', 'fc_siam_conc',
-            'fc_siam_diff', 'lightcdnet_b', 'snunet_c32')
+# The model families of the official few-shot configs (all eight).
+FAMILIES = ('bit_r18', 'changeformer_mit_b1', 'changer_ex_r18', 'fc_ef',
+            'fc_siam_conc', 'fc_siam_diff', 'lightcdnet_b', 'snunet_c32')
 DATASETS_ = {'sysucd': ('SYSUCDDataset', 'SYSU-CD'),
              'second': ('SECONDBCDDataset', 'SECOND')}
 PERCENTS = (1, 5, 10, 20, 50, 100)
@@ -71,6 +70,10 @@ def test_fewshot_configs_follow_the_official_protocol(family, dataset):
             assert bool(cfg.load_from) == (kind == 'finetune')
             assert cfg.train_cfg.max_epochs == 50
             assert cfg.optim_wrapper.optimizer.lr == 1e-4
+            if family == 'changeformer_mit_b1':
+                assert cfg.optim_wrapper.optimizer.weight_decay == 0.01
+                assert cfg.optim_wrapper.paramwise_cfg.custom_keys[
+                    'head'] == dict(lr_mult=10.)
             # Nothing is downloaded (BIT's ImageNet weights included).
             assert cfg.model.get('pretrained') is None
     if dataset == 'second':
