@@ -105,6 +105,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         f'(default {DEFAULT_REAL_DATA})')
     parser.add_argument('--device', default='cpu',
                         help='cpu or cuda (untested on GPU so far)')
+    parser.add_argument('--interleaved', action='store_true',
+                        help='instead of fresh processes: batch-1 eval '
+                        'forwards of all settings in one process, in turn '
+                        '(--rounds rounds)')
     parser.add_argument('--no-flops', action='store_true',
                         help='speed only')
     parser.add_argument('--no-speed', action='store_true',
@@ -383,6 +387,42 @@ def measure_training(config: str, setting: str, real_data: str, size: int,
     return dict(s_per_iter=seconds, peak_gib=_peak_gib(device))
 
 
+def interleaved_table(args: argparse.Namespace) -> str:
+    """Eval forward at batch 1 of every setting built in this process and
+    timed in turn, ``args.rounds`` rounds, best time each: the ratios
+    survive load changes of a shared machine that separate processes
+    (run one after the other) do not."""
+    device = torch.device(args.device)
+    order = [BASELINE] + [s for s in args.settings if s != BASELINE]
+    models = {}
+    for setting in order:
+        mode, fused, precision, frozen, _ = SETTINGS[setting]
+        models[setting] = build_model(args.config, mode, fused, precision,
+                                      frozen).to(device).eval()
+    real, _ = load_real_pairs(args.real_data, args.size)
+    inputs = _normalise(models[BASELINE], real[:1]).to(device)
+    best = {s: float('inf') for s in order}
+    with torch.no_grad():
+        for setting in order:
+            models[setting](inputs, mode='tensor')  # warm-up
+        for round_ in range(args.rounds):
+            for setting in order:
+                seconds = _timed(
+                    lambda: models[setting](inputs, mode='tensor'), device,
+                    1)
+                best[setting] = min(best[setting], seconds)
+            print(f'round {round_}: {best}', flush=True)
+    lines = ['| setting | s/pair (best) | x official |', '|---|---|---|']
+    for setting in order:
+        lines.append(f'| {setting} | {best[setting]:.2f} | '
+                     f'{best[BASELINE] / best[setting]:.2f} |')
+    lines.append('')
+    lines.append(f'{args.device}, {torch.get_num_threads()} thread(s), '
+                 f'batch 1, {args.size}x{args.size}, one process, settings '
+                 f'timed in turn, best of {args.rounds} round(s).')
+    return '\n'.join(lines)
+
+
 def _in_fresh_process(fn, *args) -> dict:
     with multiprocessing.get_context('spawn').Pool(1) as pool:
         return pool.apply(fn, args)
@@ -469,8 +509,11 @@ def main(argv: Optional[List[str]] = None) -> str:
     if not args.no_flops:
         report.append(flops_table(args.config, args.modes, args.size))
         print(report[-1], flush=True)
-    if not args.no_speed:
+    if args.interleaved:
+        report.append(interleaved_table(args))
+    elif not args.no_speed:
         report.append(speed_table(run_settings(args), args))
+    if args.interleaved or not args.no_speed:
         print('\n' + report[-1], flush=True)
     text = '\n\n'.join(report) + '\n'
     if args.out:
