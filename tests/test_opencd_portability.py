@@ -23,7 +23,8 @@ CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs', 'configs')
 NO_MODEL = 'no model (dataset base config)'
 
 EXPECTED = {
-    'ban/ban_vit-b16-clip_mit-b0_256x256_100e_whucd.py': 'missing BAN',
+    'ban/ban_vit-b16-clip_bit_512x512_40k_levircd.py': 'runs',
+    'ban/ban_vit-b16-clip_mit-b0_256x256_100e_whucd.py': 'runs',
     'bit/bit_r18_256x256_40k_levircd.py': 'runs',
     'changeformer/changeformer_mit-b0_256x256_40k_levircd.py': 'runs',
     'changer/changer_ex_mit-b0_512x512_40k_levircd.py': 'runs',
