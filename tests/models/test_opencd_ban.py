@@ -11,7 +11,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from changefine_mm.registry import MODELS
-from opencd_reference import check_against_reference, load_reference_model
+from opencd_reference import (check_against_reference, load_reference_model,
+                              reference_config)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -51,3 +52,23 @@ def test_asymmetric_input_needs_a_resolution():
     with pytest.raises(ValueError, match='encoder_resolution'):
         MODELS.build(dict(type='BAN', image_encoder=dict(),
                           decode_head=dict(), asymetric_input=True))
+
+
+def test_distill_ban_adds_teachers_and_a_distillation_loss():
+    cfg = reference_config('ban/mit_b0')
+    model = MODELS.build(dict(
+        cfg.model, type='DistillBAN',
+        distill_loss=dict(type='DistillLossWithPixel', temperature=2.0,
+                          loss_weight=0.0, pixel_weight=0.001)))
+    state = model.state_dict()
+    for size in 'lms':
+        assert f'teacher_{size}.image_encoder.cls_token' in state
+    sample = SegDataSample(metainfo=dict(img_shape=(64, 64)))
+    # 25 % changed: the large-change teacher.
+    label = torch.zeros(1, 64, 64, dtype=torch.long)
+    label[:, :32, :32] = 1
+    sample.gt_sem_seg = PixelData(data=label)
+    assert model._teacher_for(0.25) is model.teacher_l
+    losses = model.loss(torch.randn(1, 6, 64, 64), [sample])
+    assert set(losses) == {'decode.acc_seg', 'decode.loss_ce', 'distill'}
+    assert not model.teacher_l.training

@@ -3,6 +3,7 @@ from .bitemporal_encoder_decoder import BiTemporalEncoderDecoder
 from .change_tta_model import ChangeTTAModel
 from .changefine import ChangeFine
 from .di_encoder_decoder import DIEncoderDecoder
+from .distill_ban import DistillBAN
 from .distill_encoder_decoder import (DistillDIEncoderDecoder,
                                       DistillSiamEncoderDecoder,
                                       DistillSiamEncoderDecoder_ChangeStar)
@@ -12,7 +13,8 @@ from .text_conditioned_change_detector import TextConditionedChangeDetector
 
 __all__ = [
     'BAN', 'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeTTAModel',
-    'DIEncoderDecoder', 'DistillDIEncoderDecoder', 'DistillSiamEncoderDecoder',
-    'DistillSiamEncoderDecoder_ChangeStar', 'SiamEncoderDecoder',
-    'SiamEncoderMultiDecoder', 'TextConditionedChangeDetector'
+    'DIEncoderDecoder', 'DistillBAN', 'DistillDIEncoderDecoder',
+    'DistillSiamEncoderDecoder', 'DistillSiamEncoderDecoder_ChangeStar',
+    'SiamEncoderDecoder', 'SiamEncoderMultiDecoder',
+    'TextConditionedChangeDetector'
 ]
