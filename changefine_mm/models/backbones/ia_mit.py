@@ -13,12 +13,11 @@ import torch
 from mmseg.models.backbones import MixVisionTransformer
 from mmseg.models.backbones.mit import TransformerEncoderLayer
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
-from torch import nn
 
 from changefine_mm.registry import MODELS
 # Imported so that the interaction layers are registered before a config
 # names them in ``interaction_cfg``.
-from ..utils import interaction_layers  # noqa: F401
+from ..utils.interaction_layers import build_interactions
 from ..utils.traceable_attention import multihead_attention
 
 
@@ -62,14 +61,8 @@ class IA_MixVisionTransformer(MixVisionTransformer):
                                                               None),
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if len(interaction_cfg) != self.num_stages:
-            raise ValueError(
-                f'interaction_cfg has {len(interaction_cfg)} entries but the '
-                f'backbone has num_stages={self.num_stages}')
-        # open-cd's attribute name; the exchange layers have no parameters.
-        self.ccs = nn.ModuleList(
-            MODELS.build(cfg if cfg is not None else dict(type='TwoIdentity'))
-            for cfg in interaction_cfg)
+        # open-cd's attribute name (parameter-free: not in the state dict).
+        self.ccs = build_interactions(interaction_cfg, self.num_stages)
 
     def forward(self, x1: torch.Tensor,
                 x2: torch.Tensor) -> List[torch.Tensor]:

@@ -10,13 +10,12 @@ mmseg's (``stem.*``, ``layer1.*``, ...) and open-cd checkpoints load with
 from typing import Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 from mmseg.models.backbones import ResNet
 
 from changefine_mm.registry import MODELS
 # Imported so that the interaction layers are registered before a config
 # names them in ``interaction_cfg``.
-from ..utils import interaction_layers  # noqa: F401
+from ..utils.interaction_layers import build_interactions
 
 
 @MODELS.register_module()
@@ -40,15 +39,8 @@ class IA_ResNet(ResNet):
                                                               None),
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if len(interaction_cfg) != self.num_stages:
-            raise ValueError(
-                f'interaction_cfg has {len(interaction_cfg)} entries but the '
-                f'backbone has num_stages={self.num_stages}')
-        # open-cd's attribute name; the exchange layers have no parameters,
-        # so nothing of this appears in the state dict.
-        self.ccs = nn.ModuleList(
-            MODELS.build(cfg if cfg is not None else dict(type='TwoIdentity'))
-            for cfg in interaction_cfg)
+        # open-cd's attribute name (parameter-free: not in the state dict).
+        self.ccs = build_interactions(interaction_cfg, self.num_stages)
 
     def _stem_forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deep_stem:

@@ -6,10 +6,11 @@ is What You Need for Change Detection", TGRS 2023, Sec. III-B), under
 open-cd's registry names and arguments. Each takes the two dates' maps of
 one stage and returns the two maps after the interaction.
 """
-from typing import Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
+from torch import nn
 
 from changefine_mm.registry import MODELS
 
@@ -76,3 +77,25 @@ class TwoIdentity(BaseModule):
                 x2: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Return ``x1`` and ``x2`` as they are."""
         return x1, x2
+
+
+def build_interactions(interaction_cfg: Sequence[Optional[dict]],
+                       num_stages: int) -> nn.ModuleList:
+    """One interaction layer per backbone stage (``None``: no interaction).
+
+    Args:
+        interaction_cfg (Sequence[dict | None]): Config of each stage's
+            layer; its length must equal ``num_stages``.
+        num_stages (int): Stages of the backbone.
+
+    Returns:
+        nn.ModuleList: The layers (``TwoIdentity`` where the config is
+        ``None``); they have no parameters.
+    """
+    if len(interaction_cfg) != num_stages:
+        raise ValueError(
+            f'interaction_cfg has {len(interaction_cfg)} entries but the '
+            f'backbone has num_stages={num_stages}')
+    return nn.ModuleList(
+        MODELS.build(cfg if cfg is not None else dict(type='TwoIdentity'))
+        for cfg in interaction_cfg)
