@@ -53,6 +53,7 @@ setup(
         geo=read_requirements('geo.txt'),
         deploy=read_requirements('deploy.txt'),
         demo=read_requirements('demo.txt'),
+        plots=read_requirements('plots.txt'),
         text=read_requirements('text.txt')),
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -164,8 +164,8 @@ def plot_html(panels: List[tuple], out: str, title: str) -> None:
         from plotly.subplots import make_subplots
         import plotly.graph_objects as go
     except ImportError as err:
-        raise ImportError('--html needs plotly: pip install '
-                          'plotly==5.24.1') from err
+        raise ImportError('--html needs plotly: pip install -e ".[plots]" '
+                          '(or plotly==5.24.1)') from err
     columns = min(3, len(panels))
     rows = math.ceil(len(panels) / columns)
     fig = make_subplots(rows=rows, cols=columns,
