@@ -90,7 +90,7 @@ class ChangeFine(SiamEncoderDecoder):
         neck = _with_value(neck, 'num_classes',
                            len(backbone['class_names']), 'neck',
                            'the number of backbone.class_names')
-        decode_head = _head_with_mode(decode_head, mode)
+        decode_head = self.decode_head_with_mode(decode_head, mode)
         eval_precision, frozen = _precisions(kwargs)
         backbone = _with_value(
             backbone, 'frozen_precision', frozen, 'backbone',
@@ -110,6 +110,13 @@ class ChangeFine(SiamEncoderDecoder):
             # output is the same up to rounding (docs/changefine.md).
             for part in (self.neck, self.decode_head):
                 part.to(memory_format=torch.channels_last)
+
+    @staticmethod
+    def decode_head_with_mode(decode_head: dict, mode: str) -> dict:
+        """The decode head config with ``mode`` written into the head, its
+        loss and the loss's parts (a subclass with another head, e.g.
+        :class:`ChangeFineSCD`, says where ChangeFine's head is)."""
+        return _head_with_mode(decode_head, mode)
 
     def encode_dates(self, inputs: Tensor) -> Tuple[dict, dict]:
         """Run the backbone once on both dates stacked along the batch.

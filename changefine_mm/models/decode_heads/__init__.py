@@ -2,7 +2,9 @@ from .ban_decoders import BAN_BITHead, BAN_MLPDecoder
 from .ban_head import BitemporalAdapterHead
 from .bit_head import BITHead
 from .changer_head import Changer
+from .changefine_scd_head import ChangeFineSCDHead
 from .changestar_head import ChangeStarHead
+from .class_text_semantic_head import ClassTextSemanticHead
 from .ds_fpn_head import DS_FPNHead
 from .farseg_head import FarSegHead
 from .general_scd_head import GeneralSCDHead
@@ -14,7 +16,8 @@ from .tiny_head import TinyHead
 
 __all__ = [
     'BAN_BITHead', 'BAN_MLPDecoder', 'BitemporalAdapterHead', 'BITHead',
-    'ChangeStarHead', 'Changer', 'DS_FPNHead', 'DSIdentityHead',
+    'ChangeFineSCDHead', 'ChangeStarHead', 'Changer',
+    'ClassTextSemanticHead', 'DS_FPNHead', 'DSIdentityHead',
     'FarSegHead', 'GeneralSCDHead', 'IdentityHead', 'PromptChangeDecoder',
     'STAHead', 'TextConditionedDecodeHead', 'TinyHead'
 ]
