@@ -11,6 +11,7 @@ import inspect
 import json
 import os
 import os.path as osp
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -18,9 +19,9 @@ import torch
 from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
-from changefine_mm.registry import DATASETS
+from changefine_mm.models.change_detectors import SiamEncoderMultiDecoder
+from changefine_mm.registry import DATASETS, MODELS
 from .atomic_output import atomic_output
-from .files import read_image
 from .geo import import_rasterio
 from .polygons import crs_of, iter_polygons
 
@@ -73,9 +74,33 @@ def from_to_codes(change: np.ndarray, cover_from: np.ndarray,
     Returns:
         np.ndarray: (H, W) uint8 or uint16 codes.
     """
-    dtype = np.uint8 if num_classes**2 + 1 <= 255 else np.uint16
     codes = 1 + cover_from.astype(np.int64) * num_classes + cover_to
-    return np.where(change > 0, codes, 0).astype(dtype)
+    return np.where(change > 0, codes, 0).astype(code_dtype(num_classes))
+
+
+def code_dtype(num_classes: int) -> type:
+    """Type of the code raster of K classes (module doc).
+
+    Args:
+        num_classes (int): K.
+
+    Returns:
+        type: ``np.uint8`` up to K = 15, else ``np.uint16``.
+    """
+    return np.uint8 if num_classes**2 + 1 <= 255 else np.uint16
+
+
+def code_nodata(dtype) -> int:
+    """Nodata value of a code raster: its type's largest value, above
+    every code (K * K for K classes).
+
+    Args:
+        dtype: uint8 or uint16.
+
+    Returns:
+        int: 255 or 65535.
+    """
+    return int(np.iinfo(dtype).max)
 
 
 def code_colours(palette: Sequence[Sequence[int]]) -> Dict[int, tuple]:
@@ -103,24 +128,47 @@ def write_from_to_raster(path: str, codes: np.ndarray,
     Args:
         path (str): Output ``.tif``.
         codes (np.ndarray): From :func:`from_to_codes`.
-        palette (sequence): RGB colour of each class index.
+        palette (sequence, optional): RGB colour of each class index
+            (None: no colour table).
         reference (str, optional): Image whose georeferencing (CRS,
             transform) the output takes, e.g. date A.
     """
+    colours = code_colours(palette) if palette is not None else None
+    write_raster(path, codes[None], reference, colours,
+                 code_nodata(codes.dtype))
+
+
+def write_raster(path: str, bands: np.ndarray,
+                 reference: Optional[str] = None,
+                 colours: Optional[dict] = None,
+                 nodata: Optional[float] = None) -> None:
+    """Write a whole ``(C, H, W)`` array as a GeoTIFF.
+
+    Args:
+        path (str): Output ``.tif`` (written atomically).
+        bands (np.ndarray): The bands, in their final type.
+        reference (str, optional): Image whose georeferencing (CRS,
+            transform) the output takes, when it has one.
+        colours (dict, optional): Colour table of band 1.
+        nodata (float, optional): Nodata value.
+    """
     rasterio = import_rasterio()
-    profile = dict(driver='GTiff', height=codes.shape[0],
-                   width=codes.shape[1], count=1, dtype=codes.dtype.name,
-                   compress='deflate')
+    profile = dict(driver='GTiff', height=bands.shape[1],
+                   width=bands.shape[2], count=bands.shape[0],
+                   dtype=bands.dtype.name, compress='deflate', nodata=nodata)
     if reference is not None:
         with rasterio.open(reference) as src:
             if src.crs is not None:
                 profile.update(crs=src.crs, transform=src.transform)
     if osp.dirname(path):
         os.makedirs(osp.dirname(path), exist_ok=True)
-    with atomic_output(path) as partial:
+    with warnings.catch_warnings(), atomic_output(path) as partial:
+        warnings.simplefilter('ignore', rasterio.errors.
+                              NotGeoreferencedWarning)
         with rasterio.open(partial, 'w', **profile) as dst:
-            dst.write(codes, 1)
-            dst.write_colormap(1, code_colours(palette))
+            dst.write(bands)
+            if colours is not None:
+                dst.write_colormap(1, colours)
 
 
 def write_from_to_polygons(codes, out_path: str, classes: Sequence[str],
@@ -150,6 +198,8 @@ def write_from_to_polygons(codes, out_path: str, classes: Sequence[str],
         }}
     features: List[str] = []
     for geometry, code, area in iter_polygons(codes, min_area):
+        if code > count * count:  # nodata (largest value of the type)
+            continue
         source, target = divmod(code - 1, count)
         features.append(json.dumps(dict(
             type='Feature', geometry=geometry,
@@ -165,38 +215,6 @@ def write_from_to_polygons(codes, out_path: str, classes: Sequence[str],
     return len(features)
 
 
-def infer_scd_files(model: torch.nn.Module, path_a: str, path_b: str,
-                    out_path: str, classes: Sequence[str],
-                    palette: Sequence[Sequence[int]],
-                    polygons: Optional[str] = None,
-                    min_area: float = 0.0) -> np.ndarray:
-    """Predict one pair of files and write the from-to raster (and
-    polygons).
-
-    Args:
-        model (nn.Module): The semantic change detector, in eval mode.
-        path_a (str): Date A image.
-        path_b (str): Date B image.
-        out_path (str): From-to GeoTIFF to write.
-        classes (sequence[str]): Names of the class indices the model's
-            maps hold (with ``cover_semantic``: the dataset's
-            ``semantic_classes``, 0 = unchanged).
-        palette (sequence): Their RGB colours.
-        polygons (str, optional): GeoJSON file for the polygons.
-        min_area (float): Smallest kept polygon area.
-
-    Returns:
-        np.ndarray: The code raster.
-    """
-    maps = predict_scd_pair(model, read_image(path_a), read_image(path_b))
-    codes = from_to_codes(maps['change'], maps['from'], maps['to'],
-                          len(classes))
-    write_from_to_raster(out_path, codes, palette, reference=path_a)
-    if polygons:
-        write_from_to_polygons(out_path, polygons, classes, min_area)
-    return codes
-
-
 def is_scd_config(config: Union[str, Config]) -> bool:
     """Whether a config's model predicts semantic change maps.
 
@@ -204,11 +222,17 @@ def is_scd_config(config: Union[str, Config]) -> bool:
         config (str | Config): Config file or object.
 
     Returns:
-        bool: True for ``SiamEncoderMultiDecoder`` models.
+        bool: True for ``SiamEncoderMultiDecoder`` models and its
+        subclasses (``ChangeFineSCD``).
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    return str(cfg.model.get('type', '')).split('.')[-1] == \
-        'SiamEncoderMultiDecoder'
+    model_type = cfg.model.get('type', '')
+    if isinstance(model_type, str):
+        if model_type.split('.')[-1] == 'SiamEncoderMultiDecoder':
+            return True
+        model_type = MODELS.get(model_type)
+    return isinstance(model_type, type) and \
+        issubclass(model_type, SiamEncoderMultiDecoder)
 
 
 def semantic_map_classes(cfg: Config) -> Tuple[list, list]:
@@ -237,29 +261,3 @@ def semantic_map_classes(cfg: Config) -> Tuple[list, list]:
     if not covered and reduce:
         return classes[1:], palette[1:]
     return classes, palette
-
-
-def run_scd_inference(model: torch.nn.Module, path_a: str, path_b: str,
-                      out_path: str, polygons: Optional[str] = None,
-                      min_area: float = 0.0) -> str:
-    """``tools/infer.py`` for semantic change models: one pair of files.
-
-    Args:
-        model (nn.Module): Built by ``build_change_model`` (with ``cfg``).
-        path_a (str): Date A image.
-        path_b (str): Date B image.
-        out_path (str): From-to GeoTIFF to write.
-        polygons (str, optional): GeoJSON polygons to write.
-        min_area (float): Smallest kept polygon area.
-
-    Returns:
-        str: A one-line summary.
-    """
-    if not (osp.isfile(path_a) and osp.isfile(path_b)):
-        raise ValueError(f'semantic change inference takes one pair of '
-                         f'image files, got {path_a} and {path_b}')
-    classes, palette = semantic_map_classes(model.cfg)
-    codes = infer_scd_files(model.eval(), path_a, path_b, out_path,
-                            classes, palette, polygons, min_area)
-    return (f'wrote {out_path} (from-to classes, {(codes > 0).mean():.1%} '
-            'changed)' + (f' and {polygons}' if polygons else ''))
