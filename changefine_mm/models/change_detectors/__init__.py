@@ -8,15 +8,18 @@ from .distill_ban import DistillBAN
 from .distill_encoder_decoder import (DistillDIEncoderDecoder,
                                       DistillSiamEncoderDecoder,
                                       DistillSiamEncoderDecoder_ChangeStar)
+from .distill_ttp import DistillTimeTravellingPixels
 from .siam_encoder_decoder import SiamEncoderDecoder
 from .siam_encoder_multi_decoder import SiamEncoderMultiDecoder
 from .text_conditioned_change_detector import TextConditionedChangeDetector
+from .ttp import TimeTravellingPixels
 
 __all__ = [
     'BAN', 'BiTemporalEncoderDecoder', 'ChangeFine', 'ChangeFineSCD',
     'ChangeTTAModel',
     'DIEncoderDecoder', 'DistillBAN', 'DistillDIEncoderDecoder',
     'DistillSiamEncoderDecoder', 'DistillSiamEncoderDecoder_ChangeStar',
-    'SiamEncoderDecoder', 'SiamEncoderMultiDecoder',
-    'TextConditionedChangeDetector'
+    'DistillTimeTravellingPixels', 'SiamEncoderDecoder',
+    'SiamEncoderMultiDecoder', 'TextConditionedChangeDetector',
+    'TimeTravellingPixels'
 ]

@@ -9,6 +9,7 @@ from .ds_fpn_head import DS_FPNHead
 from .farseg_head import FarSegHead
 from .general_scd_head import GeneralSCDHead
 from .identity_head import DSIdentityHead, IdentityHead
+from .mlpseg_head import MLPSegHead
 from .prompt_change_decoder import PromptChangeDecoder
 from .sta_head import STAHead
 from .text_conditioned_decode_head import TextConditionedDecodeHead
@@ -18,6 +19,7 @@ __all__ = [
     'BAN_BITHead', 'BAN_MLPDecoder', 'BitemporalAdapterHead', 'BITHead',
     'ChangeFineSCDHead', 'ChangeStarHead', 'Changer',
     'ClassTextSemanticHead', 'DS_FPNHead', 'DSIdentityHead',
-    'FarSegHead', 'GeneralSCDHead', 'IdentityHead', 'PromptChangeDecoder',
+    'FarSegHead', 'GeneralSCDHead', 'IdentityHead', 'MLPSegHead',
+    'PromptChangeDecoder',
     'STAHead', 'TextConditionedDecodeHead', 'TinyHead'
 ]
