@@ -54,7 +54,8 @@ setup(
         deploy=read_requirements('deploy.txt'),
         demo=read_requirements('demo.txt'),
         plots=read_requirements('plots.txt'),
-        text=read_requirements('text.txt')),
+        text=read_requirements('text.txt'),
+        ttp=read_requirements('ttp.txt')),
     classifiers=[
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Image Recognition',
