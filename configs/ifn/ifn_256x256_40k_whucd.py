@@ -1,0 +1,8 @@
+# IFN on WHU-CD: the dataset's standard pipeline, 40k iterations and the
+# recipe of ifn_256x256_40k_levircd.py (the standard optimizer).
+_base_ = [
+    '../_base_/models/ifn.py',
+    '../_base_/datasets/whu_cd.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k.py'
+]

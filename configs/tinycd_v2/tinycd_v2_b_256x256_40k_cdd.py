@@ -1,0 +1,11 @@
+# TinyCD v2-B on CDD: the dataset's standard pipeline, 40k iterations and the
+# recipe of tinycd_v2_b_256x256_40k_levircd.py (its optimizer).
+_base_ = [
+    '../_base_/models/tinycd_v2.py',
+    '../_base_/datasets/cdd.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k.py'
+]
+optimizer = dict(
+    type='AdamW', lr=0.003, betas=(0.9, 0.999), weight_decay=0.05)
+optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=optimizer)
