@@ -27,8 +27,8 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
         contrast_range (tuple[float, float]): Multiplicative range.
         saturation_range (tuple[float, float], optional): HSV saturation
             scale range; None for no saturation change.
-        hue_delta (int): HSV hue shift range (+/-, OpenCV's 0..180 hue);
-            0 for no hue change.
+        hue_delta (int): HSV hue shift range, -hue_delta..hue_delta-1 as
+            open-cd draws it (OpenCV's 0..180 hue); 0 for no hue change.
         consistent_contrast_mode (bool): Draw once per pair whether
             contrast comes first or last (open-cd's argument). open-cd
             redraws per date when its shared draw is "last", so it is
@@ -72,7 +72,10 @@ class MultiImgPhotoMetricDistortion(BaseTransform):
             alpha = np.random.uniform(*self.saturation_range)
             img = _in_hsv(img, lambda h, s: (h, self._affine(s, alpha, 0)))
         if np.random.randint(2):
-            shift = np.random.randint(-self.hue_delta, self.hue_delta + 1)
+            # open-cd (and mmseg) draw randint(-d, d), i.e. -d..d-1; with
+            # d = 0 (where theirs fails) one draw of 0 keeps the count.
+            shift = np.random.randint(-self.hue_delta,
+                                      max(self.hue_delta, 1))
             if colour:
                 img = _in_hsv(img, lambda h, s: (_shift_hue(h, shift), s))
         if not contrast_first and np.random.randint(2):

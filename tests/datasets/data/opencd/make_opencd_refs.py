@@ -100,6 +100,15 @@ CASES = [
     ('exchange_time', dict(type='MultiImgExchangeTime', prob=0.5), 0),
     ('normalize', dict(type='MultiImgNormalize', mean=[123.7, 116.3, 103.5],
                        std=[58.4, 57.1, 57.4], to_rgb=True), 0),
+    # Seeds 19 and 44 are ones where a hue draw over [-d, d] instead of
+    # open-cd's randint(-d, d), i.e. [-d, d - 1], would give +d.
+    ('photometric', dict(type='MultiImgPhotoMetricDistortion'), 0),
+    ('photometric_hue_edge', dict(type='MultiImgPhotoMetricDistortion'), 44),
+    ('photometric_opencd_cfg', dict(type='MultiImgPhotoMetricDistortion',
+                                    brightness_delta=10,
+                                    contrast_range=(0.8, 1.2),
+                                    saturation_range=(0.8, 1.2),
+                                    hue_delta=10), 19),
 ]
 
 # label file name -> (values written, PIL mode, suffix)
