@@ -226,6 +226,24 @@ def _missing_reference(message: str) -> None:
     pytest.skip(message)
 
 
+def require_modules(*names: str, install: str) -> None:
+    """Skip a test whose optional packages are missing, or fail it in CI
+    (which installs every optional package of requirements/tests.txt).
+
+    Args:
+        *names (str): Top-level modules the test needs.
+        install (str): The command that installs them.
+    """
+    missing = [n for n in names if importlib.util.find_spec(n) is None]
+    if not missing:
+        return
+    message = f'needs {", ".join(missing)}: {install}'
+    if os.environ.get('CI'):
+        pytest.fail(message + ' (CI is set: requirements/tests.txt '
+                    'installs it)')
+    pytest.skip(message)
+
+
 def golden_path(*parts: str) -> str:
     """Path inside ../shared/golden; skips (fails when CI is set) if absent."""
     path = osp.join(GOLDEN, *parts)

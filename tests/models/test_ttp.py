@@ -10,18 +10,21 @@ outputs. TTP needs the optional ``ttp`` extra (mmpretrain, peft): without
 it these tests skip, except in CI, which installs it (requirements/
 tests.txt).
 """
-import importlib.util
-import os
+import json
 import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from changefine_mm.models.utils.optional_mmpretrain import missing_base
+from changefine_mm.models.utils.optional_mmpretrain import (TTP_EXTRA,
+                                                            missing_base)
 from changefine_mm.registry import MODELS
+from conftest import REPO_ROOT, require_modules
 from opencd_reference import DATA, WEIGHTS, reference_config
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -31,13 +34,7 @@ REFERENCE = osp.join(DATA, 'ttp')
 @pytest.fixture
 def ttp_extra():
     """Skip without mmpretrain and peft, or fail when CI is set."""
-    missing = [name for name in ('mmpretrain', 'peft')
-               if importlib.util.find_spec(name) is None]
-    if missing:
-        message = f'TTP needs {missing} (pip install "changefine-mm[ttp]")'
-        if os.environ.get('CI'):
-            pytest.fail(message + ' (CI installs requirements/tests.txt)')
-        pytest.skip(message)
+    require_modules('mmpretrain', 'peft', install=TTP_EXTRA)
 
 
 def reference_model() -> torch.nn.Module:
@@ -158,3 +155,23 @@ def test_missing_extra_names_the_install_command():
                        match=r'Encoder needs mmpretrain.ViTSAM .*'
                        r'changefine-mm\[ttp\]'):
         Encoder(arch='large')
+
+
+def test_full_size_config_has_open_cd_layout(ttp_extra):
+    """open-cd's own config (SAM ViT-L, 512x512, LoRA) builds with its
+    state-dict names and shapes and its trainable parameters; no forward
+    (a train step is measured by tools/analysis_tools/opencd_portability.py,
+    see docs/baselines.md)."""
+    path = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs', 'configs',
+                    'ttp', 'ttp_vit-sam-l_512x512_300e_levircd.py')
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.encoder_cfg.init_cfg = None  # no SAM download
+    with open(osp.join(REFERENCE, 'state_dict_spec_full.json')) as f:
+        spec = json.load(f)
+    with DefaultScope.overwrite_default_scope('changefine_mm'):
+        model = MODELS.build(cfg.model)
+    assert [(e['name'], e['shape']) for e in WEIGHTS.spec_of(
+        model.state_dict())] == [(e['name'], e['shape'])
+                                 for e in spec['entries']]
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert trainable == spec['trainable_parameters']

@@ -13,6 +13,8 @@ weights also fill the LoRA matrices (peft starts ``lora_B`` at zero), so
 the adapters take part; the class bias is calibrated (see :func:`make`)
 and the weights are saved as ``checkpoint.pth``. Needs mmpretrain 1.2.0
 and peft 0.21.2 importable (``pip install "changefine-mm[ttp]"``).
+It also records the layout of the full-size model
+(``state_dict_spec_full.json``).
 
 Usage::
 
@@ -109,6 +111,30 @@ def make(refs, root: str, commit: str) -> None:
           f'changed {changed:.2f}, min margin {ref["min_margin"]:.2e}')
 
 
+def full_size_spec(refs, root: str, commit: str) -> None:
+    """State-dict layout and trainable-parameter count of open-cd's
+    full-size TTP (SAM ViT-L, 512x512), as ``state_dict_spec_full.json``
+    (no weights: 353 M parameters)."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from opencd.registry import MODELS
+    config = FAMILIES['ttp'][0]
+    cfg = Config.fromfile(osp.join(root, config))
+    cfg.model.backbone.encoder_cfg.init_cfg = None  # no SAM download
+    refs.reduce_norms(cfg._cfg_dict)
+    weights = refs.load_by_path(
+        'synthetic_weights', osp.join(osp.dirname(HERE),
+                                      'synthetic_weights.py'))
+    with DefaultScope.overwrite_default_scope('opencd'):
+        model = MODELS.build(cfg.model)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    entries = weights.spec_of(model.state_dict())
+    with open(osp.join(HERE, 'state_dict_spec_full.json'), 'w') as f:
+        json.dump(dict(opencd_commit=commit, opencd_config=config,
+                       trainable_parameters=trainable, entries=entries), f)
+    print(f'ttp full size: {len(entries)} entries, {trainable} trainable')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('opencd_root', help='a checkout of likyoo/open-cd')
@@ -124,6 +150,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         refs.import_opencd(args.opencd_root, scratch)
         make(refs, args.opencd_root, args.commit)
+        full_size_spec(refs, args.opencd_root, args.commit)
 
 
 if __name__ == '__main__':
