@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
-from segment_anything.modeling.image_encoder import Attention
+from segment_anything.modeling.image_encoder import Attention, Block
 from torch import nn
 
 from changefine_mm.models.backbones.clip_dense_encoder import \
@@ -18,7 +18,7 @@ from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
 from changefine_mm.models.utils.sam_loading import (SAMEncoderArch,
                                                     load_sam_image_encoder)
 from changefine_mm.models.utils.traceable_sam_block import (
-    FusedAttention, use_fused_attention)
+    FusedAttention, RealTokenBlock, use_fused_attention)
 from changefine_mm.registry import MODELS
 from changefine_mm.utils.runtime import enable_amp
 
@@ -67,10 +67,32 @@ def test_fused_sam_attention_equals_sam_attention():
         expected = [[block(x) for block in encoder.blocks] for x in inputs]
         use_fused_attention(encoder.blocks)
         assert all(type(b.attn) is FusedAttention for b in encoder.blocks)
+        assert all(type(b) is RealTokenBlock for b in encoder.blocks)
         for x, wanted in zip(inputs, expected):
             for block, out in zip(encoder.blocks, wanted):
                 torch.testing.assert_close(block(x), out, atol=1e-5,
                                            rtol=1e-5)
+
+
+@pytest.mark.parametrize('qkv_bias', [True, False])
+@pytest.mark.parametrize('use_rel_pos', [True, False])
+def test_real_token_windows_equal_sam_padded_windows(qkv_bias, use_rel_pos):
+    """Padded tokens get the qkv bias as keys and values, not zeros."""
+    torch.manual_seed(0)
+    block = Block(32, 2, qkv_bias=qkv_bias, use_rel_pos=use_rel_pos,
+                  window_size=4, input_size=(4, 4)).eval()
+    if use_rel_pos:
+        nn.init.normal_(block.attn.rel_pos_h)
+        nn.init.normal_(block.attn.rel_pos_w)
+    if qkv_bias:
+        nn.init.normal_(block.attn.qkv.bias)
+    fused = copy.deepcopy(block)
+    use_fused_attention([fused])
+    with torch.no_grad():
+        for grid in ((4, 4), (5, 7), (3, 2), (9, 8)):
+            x = torch.randn(2, *grid, 32)
+            torch.testing.assert_close(fused(x), block(x), atol=1e-5,
+                                       rtol=1e-5)
 
 
 def test_fused_attention_refuses_other_modules():
