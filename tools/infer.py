@@ -12,8 +12,10 @@ Examples:
     python tools/infer.py CONFIG CKPT a.tif b.tif -o out/change.tif \
         --window 512 --overlap 128 --save-prob --polygons out/change.gpkg
     # the same on 4 GPUs (or CPU processes): tools/dist_infer.sh
-    # semantic change model (configs/scd/): from-to class GeoTIFF, polygons
+    # semantic change model (configs/scd/): from-to class GeoTIFF (big
+    # GeoTIFF scenes window by window), class maps per date, polygons
     python tools/infer.py SCD_CONFIG CKPT a.tif b.tif -o out/from_to.tif \
+        --window 512 --overlap 128 --save-classes \
         --polygons out/from_to.geojson
 """
 import argparse
@@ -28,9 +30,8 @@ from mmengine.config import DictAction
 from mmengine.dist import get_dist_info, init_dist
 
 from changefine_mm.apis import ChangeInferencer, predict_files
-from changefine_mm.apis.inferencer import build_change_model
-from changefine_mm.apis.scd_inference import (is_scd_config,
-                                              run_scd_inference)
+from changefine_mm.apis.scd_files import predict_scd_files
+from changefine_mm.apis.scd_inferencer import SCDInferencer
 from changefine_mm.utils import CheckpointError, preflight
 from changefine_mm.utils.pixel_scaling import scale_from_tokens
 from changefine_mm.utils.runtime import precision_options
@@ -78,6 +79,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--save-prob', action='store_true',
                         help='also write float32 probabilities '
                         '(NAME_prob.tif)')
+    parser.add_argument('--save-classes', action='store_true',
+                        help='semantic change models: also write each '
+                        'date\'s class map (NAME_from.tif, NAME_to.tif)')
     parser.add_argument('--overlay', action='store_true',
                         help='also write the changes painted on date B '
                         '(NAME_overlay.tif/.png)')
@@ -144,13 +148,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         preflight.check_inference(args.config, args.checkpoint,
                                   args.cfg_options)
     configure_threads()
-    if is_scd_config(args.config):
-        model = build_change_model(args.config, args.checkpoint,
-                                   args.cfg_options,
-                                   args.trust_checkpoint or None)
-        print(run_scd_inference(model, args.a, args.b, args.out,
-                                args.polygons, args.min_area))
-        return 0
     init_distributed(args.launcher)
     device = args.device
     if device is None and args.launcher != 'none' and \
@@ -163,14 +160,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         precision=args.precision,
         trust_checkpoint=args.trust_checkpoint or None,
         bands=args.bands, scale=scale_from_tokens(args.scale))
-    jobs = predict_files(
-        inferencer, args.a, args.b, args.out, window=args.window,
-        overlap=args.overlap, prob=args.save_prob, overlay=args.overlay,
-        polygons=args.polygons, polygon_format_name=args.polygon_format,
-        min_area=args.min_area, align=args.align, overwrite=args.overwrite,
-        progress=not args.no_progress, recursive=args.recursive,
-        strip_width=args.strip_width,
+    common = dict(
+        window=args.window, overlap=args.overlap, prob=args.save_prob,
+        polygons=args.polygons, min_area=args.min_area, align=args.align,
+        overwrite=args.overwrite, progress=not args.no_progress,
+        recursive=args.recursive, strip_width=args.strip_width,
         tile=args.tile)
+    if isinstance(inferencer, SCDInferencer):
+        if args.overlay or args.polygon_format != 'geojson':
+            raise ValueError('semantic change models write no overlay and '
+                             'GeoJSON polygons only (drop --overlay / '
+                             '--polygon-format gpkg)')
+        jobs = predict_scd_files(inferencer, args.a, args.b, args.out,
+                                 covers=args.save_classes, **common)
+    else:
+        jobs = predict_files(inferencer, args.a, args.b, args.out,
+                             overlay=args.overlay,
+                             polygon_format_name=args.polygon_format,
+                             **common)
     rank, world = get_dist_info()
     if world > 1:
         predicted = sum(job.stats.predicted for job in jobs if job.stats)

@@ -333,7 +333,8 @@ def raster_profile(src, count: int, dtype: str, nodata: float, tile: int,
 class GeoTiffSink:
     """Write blended blocks to a mask GeoTIFF (+ probability GeoTIFF).
 
-    The mask is uint8 (0/1, or class indices) with nodata 255; the
+    The mask is uint8 (0/1, or class indices) with nodata 255 (other
+    types through ``dtype``/``nodata``); the
     probabilities are float32 (one band for binary models, one per class
     otherwise) with nodata NaN. Both use A's CRS and transform.
 
@@ -345,11 +346,14 @@ class GeoTiffSink:
         prob_path (str, optional): Probability GeoTIFF to write.
         tile (int): Tile side.
         compress (str): GDAL compression.
+        dtype (str): Data type of the mask.
+        nodata (int): Its nodata value.
     """
 
     def __init__(self, src, mask_path: str, decide, channels: int,
                  prob_path: Optional[str] = None, tile: int = 256,
-                 compress: str = 'deflate') -> None:
+                 compress: str = 'deflate', dtype: str = 'uint8',
+                 nodata: int = MASK_NODATA) -> None:
         rasterio = import_rasterio()
         self.decide = decide
         # Written under temporary names, renamed by close() when complete.
@@ -358,8 +362,7 @@ class GeoTiffSink:
         try:
             self.mask = rasterio.open(
                 partial_path(mask_path), 'w',
-                **raster_profile(src, 1, 'uint8', MASK_NODATA, tile,
-                                 compress))
+                **raster_profile(src, 1, dtype, nodata, tile, compress))
             if prob_path is not None:
                 self.prob = rasterio.open(
                     partial_path(prob_path), 'w',

@@ -1,7 +1,7 @@
 """Big-scene change detection on a pair of GeoTIFFs with bounded memory."""
 import os
 import os.path as osp
-from typing import Optional
+from typing import Callable, Optional
 
 from mmengine.dist import barrier, get_dist_info
 
@@ -40,7 +40,8 @@ def predict_geotiff(inferencer,
                     compress: str = 'deflate',
                     gdal_cache_mb: int = 32,
                     share_windows: bool = False,
-                    progress: bool = True) -> SceneStats:
+                    progress: bool = True,
+                    make_sink: Optional[Callable] = None) -> SceneStats:
     """Write the change mask (and probabilities) of a GeoTIFF pair.
 
     Windows of ``window`` pixels overlapping by ``overlap`` are read from
@@ -73,6 +74,10 @@ def predict_geotiff(inferencer,
         share_windows (bool): Split windows over the ranks of the
             initialised process group; rank 0 writes.
         progress (bool): Show windows/s and ETA.
+        make_sink (callable, optional): ``(src_a, tile, compress) ->
+            sink`` for outputs other than the mask and probabilities
+            (semantic change); the sink is a :class:`GeoTiffSink` (or
+            quacks like one) and writes every output itself.
 
     Returns:
         SceneStats: Counters of the run (rank 0 has the blending ones).
@@ -95,9 +100,10 @@ def predict_geotiff(inferencer,
             for path in (mask_path, prob_path):
                 if path is not None and osp.dirname(path):
                     os.makedirs(osp.dirname(path), exist_ok=True)
-            sink = GeoTiffSink(pair.src_a, mask_path, inferencer.decide,
-                               inferencer.num_scores, prob_path, tile,
-                               compress)
+            sink = make_sink(pair.src_a, tile, compress) if make_sink \
+                else GeoTiffSink(pair.src_a, mask_path, inferencer.decide,
+                                 inferencer.num_scores, prob_path, tile,
+                                 compress)
         height, width = pair.shape
         try:
             stats = blend_scene(

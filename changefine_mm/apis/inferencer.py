@@ -114,7 +114,19 @@ class ChangeInferencer:
         ...                               'work_dirs/demo/iter_300.pth')
         >>> result = inferencer('a.png', 'b.png')
         >>> result['mask'].shape, result['prob'].dtype
+
+    A semantic change model (``SiamEncoderMultiDecoder``, configs/scd/)
+    gives an :class:`~changefine_mm.apis.scd_inferencer.SCDInferencer`,
+    whose results hold the change and both dates' class maps.
     """
+
+    def __new__(cls, model: Union[str, Config, nn.Module], *args,
+                **kwargs) -> 'ChangeInferencer':
+        if cls is ChangeInferencer:
+            from .scd_inferencer import SCDInferencer, is_scd_model
+            if is_scd_model(model):
+                cls = SCDInferencer
+        return super().__new__(cls)
 
     def __init__(self,
                  model: Union[str, Config, nn.Module],
@@ -192,6 +204,21 @@ class ChangeInferencer:
         Returns:
             np.ndarray: ``(N, num_scores, H, W)`` float32 probabilities.
         """
+        results = self._test_step(images_a, images_b)
+        logits = torch.stack([r.seg_logits.data for r in results]).float()
+        if logits.size(1) == 1:  # mmseg already applied the sigmoid
+            probs = logits
+        else:
+            probs = logits.softmax(dim=1)
+            if probs.size(1) == 2:
+                probs = probs[:, 1:]
+        return probs.cpu().numpy()
+
+    def _test_step(self, images_a: Sequence[np.ndarray],
+                   images_b: Sequence[np.ndarray]) -> List[SegDataSample]:
+        """The model's ``test_step`` on a batch of pairs (no gradients, at
+        the inferencer's precision); arguments as :meth:`predict_arrays`.
+        """
         inputs, samples = [], []
         for image_a, image_b in zip(images_a, images_b):
             pair = np.concatenate([image_a, image_b], axis=0)
@@ -202,16 +229,8 @@ class ChangeInferencer:
             samples.append(SegDataSample(
                 metainfo=dict(ori_shape=shape, img_shape=shape)))
         with torch.no_grad(), autocast_to(self.device.type, self.dtype):
-            results = self.model.test_step(
+            return self.model.test_step(
                 dict(inputs=inputs, data_samples=samples))
-        logits = torch.stack([r.seg_logits.data for r in results]).float()
-        if logits.size(1) == 1:  # mmseg already applied the sigmoid
-            probs = logits
-        else:
-            probs = logits.softmax(dim=1)
-            if probs.size(1) == 2:
-                probs = probs[:, 1:]
-        return probs.cpu().numpy()
 
     def load(self, path: str) -> np.ndarray:
         """Read an image file as the model takes it (bands, scaling).
@@ -377,11 +396,21 @@ class ChangeInferencer:
             overlap = window // 4 if overlap is None else overlap
             probs = [self.predict_pair(a, b, window, overlap)
                      for a, b in pairs]
-        results = [
-            dict(mask=self.decide(p), prob=p[0] if len(p) == 1 else p)
-            for p in probs
-        ]
+        results = [self.result(p) for p in probs]
         return results[0] if single else results
+
+    def result(self, probs: np.ndarray) -> Result:
+        """What :meth:`__call__` returns for one pair's probabilities.
+
+        Args:
+            probs (np.ndarray): ``(num_scores, H, W)``.
+
+        Returns:
+            dict: ``mask`` (:meth:`decide`) and ``prob`` (``(H, W)`` for
+            binary models, else ``(K, H, W)``).
+        """
+        return dict(mask=self.decide(probs),
+                    prob=probs[0] if len(probs) == 1 else probs)
 
     def _predict_whole(self, pairs: List[List[np.ndarray]]
                        ) -> List[np.ndarray]:

@@ -110,6 +110,7 @@ def test_predict_and_tool(tmp_path):
     assert is_scd_config(DEMO)
     assert not is_scd_config(osp.join(REPO_ROOT, 'configs', 'fcsn',
                                       'fc_siam_diff_demo.py'))
-    with pytest.raises(ValueError, match='one pair of image files'):
+    # folders of pairs write into an output folder (not the file `out`)
+    with pytest.raises(ValueError, match='name an output folder'):
         tool.main([DEMO, checkpoint, str(tmp_path), str(tmp_path), '-o',
                    out])
