@@ -15,7 +15,8 @@ and memory limit.
 Usage::
 
     python tools/analysis_tools/opencd_portability.py /path/to/open-cd \\
-        [--out results.json] [--only changer] [--size 128]
+        [--out results.json] [--only changer] [--size 128] \\
+        [--cfg-options model.decode_head.channels=16]
 
 It prints a table per config folder (family) and the configs that fail
 with the stage and first error line.
@@ -37,6 +38,7 @@ from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
+from mmengine.config import DictAction
 
 STAGES = ('config', 'dataset', 'pipeline', 'evaluator', 'model', 'train_step',
           'val_step')
@@ -58,6 +60,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='seconds per config')
     parser.add_argument('--memory-gb', type=float, default=8.,
                         help='address-space limit per config')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        default={}, help='merged into every config after '
+                        'the user edits, e.g. a smaller model width')
     return parser.parse_args(argv)
 
 
@@ -277,14 +282,16 @@ def val_step(model, evaluator, batch: dict) -> None:
     evaluator.evaluate(1)
 
 
-def run_config(path: str, work_dir: str,
-               size: Optional[int] = None) -> Dict[str, str]:
+def run_config(path: str, work_dir: str, size: Optional[int] = None,
+               options: Optional[dict] = None) -> Dict[str, str]:
     """Build and train one open-cd config; see the module docstring.
 
     Args:
         path (str): The open-cd config file.
         work_dir (str): Empty folder for the tiny dataset.
         size (int, optional): Crop/resize size override.
+        options (dict, optional): ``--cfg-options`` merged after the user
+            edits (e.g. a reduced model width).
 
     Returns:
         dict: ``status`` ('runs' or 'fails'), ``stage`` (the failing
@@ -304,6 +311,7 @@ def run_config(path: str, work_dir: str,
             raise StageError('config', ValueError(
                 'no model: a dataset/schedule base, not an experiment'))
         _stage('config', user_edits, cfg, work_dir, size)
+        _stage('config', cfg.merge_from_dict, options or {})
         with DefaultScope.overwrite_default_scope('changefine_mm'):
             _, val_set, train_batch, val_batch = build_data(cfg, size)
             evaluator = _stage('evaluator', Evaluator, cfg.val_evaluator)
@@ -325,7 +333,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0][:300] if text else type(error).__name__
 
 
-def _child(path: str, size: Optional[int], memory_gb: float,
+def _child(path: str, size: Optional[int], options: dict, memory_gb: float,
            connection) -> None:
     limit = int(memory_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -335,7 +343,7 @@ def _child(path: str, size: Optional[int], memory_gb: float,
         os.dup2(devnull.fileno(), 2)
     try:
         with tempfile.TemporaryDirectory() as work_dir:
-            result = run_config(path, work_dir, size)
+            result = run_config(path, work_dir, size, options)
     except BaseException as err:  # noqa: BLE001 - MemoryError and friends
         result = dict(status='fails', stage='crash',
                       error=_first_line(err) or traceback.format_exc(1))
@@ -343,12 +351,14 @@ def _child(path: str, size: Optional[int], memory_gb: float,
 
 
 def run_isolated(path: str, size: Optional[int], timeout: int,
-                 memory_gb: float) -> Dict[str, str]:
+                 memory_gb: float,
+                 options: Optional[dict] = None) -> Dict[str, str]:
     """:func:`run_config` in a forked process with time/memory limits."""
     context = multiprocessing.get_context('fork')
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child,
-                              args=(path, size, memory_gb, sender))
+                              args=(path, size, options or {}, memory_gb,
+                                    sender))
     process.start()
     if receiver.poll(timeout):
         result = receiver.recv()
@@ -402,7 +412,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     preload()
     results = {}
     for index, path in enumerate(paths, 1):
-        result = run_isolated(path, args.size, args.timeout, args.memory_gb)
+        result = run_isolated(path, args.size, args.timeout, args.memory_gb,
+                              args.cfg_options)
         results[path] = result
         name = osp.relpath(path, args.opencd)
         print(f'[{index}/{len(paths)}] {result["status"]:5} {name} '
