@@ -26,8 +26,8 @@ from changefine_mm.apis.scd_inference import is_scd_config
 from changefine_mm.datasets import SECONDDataset
 from changefine_mm.datasets.synthetic_scd import write_scd_dataset
 from changefine_mm.registry import MODELS
-from changefine_mm.utils.runtime import adapt_to_machine
 from conftest import REPO_ROOT, load_tool
+from test_scd_training import tiny_cfg as scd_runner_cfg
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -216,20 +216,8 @@ def test_settings_reach_the_change_branch(tiny_cfg):
 
 
 def runner_cfg(data_root: str, work_dir: str, max_iters: int) -> Config:
-    cfg = Config.fromfile(TINY)
-    cfg.work_dir = work_dir
+    cfg = scd_runner_cfg(data_root, work_dir, max_iters, TINY)
     cfg.model.data_preprocessor.size = (SIZE, SIZE)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[key].dataset.data_root = data_root
-    cfg.train_dataloader.batch_size = 2
-    cfg.train_cfg.max_iters = max_iters
-    cfg.train_cfg.val_interval = 2
-    cfg.default_hooks.checkpoint.interval = 2
-    cfg.default_hooks.logger.interval = 1
-    cfg.test_evaluator = dict(type='SCDMetric', cal_sek=True,
-                              per_image_csv=osp.join(work_dir, 'scd.csv'))
-    cfg.log_level = 'WARNING'
-    adapt_to_machine(cfg, 'none')
     return cfg
 
 

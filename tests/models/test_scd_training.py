@@ -18,8 +18,9 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 DEMO = osp.join(REPO_ROOT, 'configs', 'scd', 'scd_upernet_r18_demo.py')
 
 
-def tiny_cfg(data_root: str, work_dir: str, max_iters: int) -> Config:
-    cfg = Config.fromfile(DEMO)
+def tiny_cfg(data_root: str, work_dir: str, max_iters: int,
+             config: str = DEMO) -> Config:
+    cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = data_root

@@ -4,11 +4,10 @@ from typing import Dict, List, Optional
 
 from mmengine.model import BaseModule
 from mmseg.structures import SegDataSample
-from mmseg.utils import add_prefix
 from torch import Tensor
 
 from changefine_mm.registry import MODELS
-from .general_scd_head import OUTPUTS, _sub_sample
+from .general_scd_head import scd_losses
 
 INPUT_KEYS = ('change', 'from', 'to')
 
@@ -88,17 +87,7 @@ class ChangeFineSCDHead(BaseModule):
         """Each head's own loss on its output and ground truth: ChangeFine's
         focal/Dice/contrast loss on the change, the semantic head's
         ``loss_decode`` (cross-entropy, ignoring 255) on each date."""
-        losses = dict()
-        for name, head in self.heads().items():
-            field, path_key, prefix = OUTPUTS[name]
-            samples = [
-                _sub_sample(sample, field, path_key)
-                for sample in batch_data_samples
-            ]
-            losses.update(
-                add_prefix(head.loss_by_feat(seg_logits[name], samples),
-                           prefix))
-        return losses
+        return scd_losses(self.heads(), seg_logits, batch_data_samples)
 
     def predict(self, inputs: Dict[str, object], batch_img_metas: List[dict],
                 test_cfg: dict) -> Dict[str, Tensor]:

@@ -107,17 +107,7 @@ class GeneralSCDHead(BaseModule):
                      batch_data_samples: List[SegDataSample]
                      ) -> Dict[str, torch.Tensor]:
         """Each head's own loss on its output and ground truth."""
-        losses = dict()
-        for name, head in self.heads().items():
-            field, path_key, prefix = OUTPUTS[name]
-            samples = [
-                _sub_sample(sample, field, path_key)
-                for sample in batch_data_samples
-            ]
-            losses.update(
-                add_prefix(head.loss_by_feat(seg_logits[name], samples),
-                           prefix))
-        return losses
+        return scd_losses(self.heads(), seg_logits, batch_data_samples)
 
     def predict(self, inputs: tuple, batch_img_metas: List[dict],
                 test_cfg: dict) -> Dict[str, torch.Tensor]:
@@ -140,6 +130,34 @@ class GeneralSCDHead(BaseModule):
                          align_corners=heads[name].align_corners)
             for name, logits in self.forward(inputs).items()
         }
+
+
+def scd_losses(heads: Dict[str, BaseModule], seg_logits: Dict[str, object],
+               batch_data_samples: List[SegDataSample]
+               ) -> Dict[str, torch.Tensor]:
+    """Each head's ``loss_by_feat`` on its output and ground-truth field.
+
+    Args:
+        heads (dict): Decode head of each output name (:data:`OUTPUTS`).
+        seg_logits (dict): Forward output of each name.
+        batch_data_samples (list[SegDataSample]): Samples with
+            ``gt_sem_seg``, ``gt_sem_seg_from`` and ``gt_sem_seg_to``.
+
+    Returns:
+        dict[str, Tensor]: The losses, prefixed ``binary_cd.``,
+        ``semantic_cd_from.`` and ``semantic_cd_to.``.
+    """
+    losses = dict()
+    for name, head in heads.items():
+        field, path_key, prefix = OUTPUTS[name]
+        samples = [
+            _sub_sample(sample, field, path_key)
+            for sample in batch_data_samples
+        ]
+        losses.update(
+            add_prefix(head.loss_by_feat(seg_logits[name], samples),
+                       prefix))
+    return losses
 
 
 def _sub_sample(sample: SegDataSample, field: str,
