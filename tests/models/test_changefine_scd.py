@@ -206,6 +206,9 @@ def test_settings_reach_the_change_branch(tiny_cfg):
     assert model.decode_head.binary_cd_head.mode == 'official'
     assert model.decode_head.binary_cd_head.loss_decode.mode == 'official'
     assert model.neck.interacts[0].mode == 'official'
+    losses = model.train()(**batch(model), mode='loss')
+    assert torch.isfinite(losses['decode.semantic_cd_to.loss_ce'])
+    assert torch.isfinite(losses['decode.binary_cd.loss_fine_dice'])
     cfg.decode_head.semantic_cd_head.num_classes = 3
     with pytest.raises(ValueError, match='number of backbone.class_names'):
         build(cfg)
