@@ -6,7 +6,8 @@
 Reference: tests/models/data/opencd/ttp/, made with open-cd's real code by
 make_reference.py there (SAM encoder reduced to 32 channels and 4 layers,
 LoRA as in open-cd's config): open-cd's config, checkpoint, input pair and
-outputs. TTP needs the optional ``ttp`` extra (mmpretrain, peft): without
+outputs; under mtkd/, the losses of open-cd's DistillTimeTravellingPixels.
+TTP needs the optional ``ttp`` extra (mmpretrain, peft): without
 it these tests skip, except in CI, which installs it (requirements/
 tests.txt).
 """
@@ -25,7 +26,9 @@ from changefine_mm.models.utils.optional_mmpretrain import (TTP_EXTRA,
                                                             missing_base)
 from changefine_mm.registry import MODELS
 from conftest import REPO_ROOT, require_modules
-from opencd_reference import DATA, WEIGHTS, reference_config
+from opencd_reference import (DATA, WEIGHTS, load_reference_model,
+                              reference_config)
+from test_opencd_mtkd import reference_batch as labelled_reference_batch
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 REFERENCE = osp.join(DATA, 'ttp')
@@ -124,6 +127,26 @@ def test_mmpretrain_vitsam_resolves_in_our_scope(ttp_extra):
         arch=dict(embed_dims=16, num_layers=2, num_heads=2,
                   feedforward_channels=32, global_attn_indexes=[1])))
     assert encoder(torch.randn(1, 3, 32, 32))[0].shape == (1, 8, 2, 2)
+
+
+def test_distill_ttp_losses_equal_open_cd(ttp_extra, tmp_path):
+    """open-cd's MTKD step-3 TTP config (reduced like the reference): the
+    student's and the distillation losses of two pairs taught by the small-
+    and the large-change teacher, model in eval mode."""
+    _, model = load_reference_model('ttp/mtkd', str(tmp_path))
+    ours = [(e['name'], e['shape'])
+            for e in WEIGHTS.spec_of(model.state_dict())]
+    spec = WEIGHTS.read_spec(osp.join(REFERENCE, 'mtkd',
+                                      'state_dict_spec.json'))
+    assert ours == [(e['name'], e['shape']) for e in spec]
+    ref = torch.load(osp.join(REFERENCE, 'mtkd', 'reference_io.pt'),
+                     weights_only=True)
+    with torch.no_grad():
+        data = model.data_preprocessor(labelled_reference_batch(ref), True)
+        losses = model.loss(data['inputs'], data['data_samples'])
+    assert sorted(losses) == sorted(ref['losses'])
+    for key, value in ref['losses'].items():
+        torch.testing.assert_close(losses[key], value, rtol=1e-5, atol=1e-5)
 
 
 def test_distill_ttp_adds_teachers_in_eval_mode(ttp_extra):

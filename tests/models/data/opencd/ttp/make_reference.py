@@ -14,7 +14,9 @@ the adapters take part; the class bias is calibrated (see :func:`make`)
 and the weights are saved as ``checkpoint.pth``. Needs mmpretrain 1.2.0
 and peft 0.21.2 importable (``pip install "changefine-mm[ttp]"``).
 It also records the layout of the full-size model
-(``state_dict_spec_full.json``).
+(``state_dict_spec_full.json``) and, under ``mtkd/``, the training losses
+of open-cd's ``DistillTimeTravellingPixels`` (MTKD step-3 config, same
+reduction) on the labelled batch of ``../make_references.py``.
 
 Usage::
 
@@ -22,6 +24,7 @@ Usage::
         --commit SHA
 """
 import argparse
+import copy
 import importlib.util
 import json
 import os.path as osp
@@ -44,6 +47,13 @@ FAMILIES = {
                  neck=dict(necks={'1': TINY_FPN}),
                  decode_head=dict(in_channels=[16] * 5, channels=16),
                  test_cfg=dict(_delete_=True, mode='whole'))),
+}
+# DistillTimeTravellingPixels (open-cd's mtkd.py): the training losses of
+# ../make_references.py's labelled batch (model in eval mode), under
+# ttp/mtkd/.
+DISTILL_FAMILIES = {
+    'ttp/mtkd': ('configs/mtkd/step3/mtkd-ttp_vit-sam-l_512x512_300e_jl1cd.py',
+                 dict(copy.deepcopy(FAMILIES['ttp'][1]), init_cfg=None)),
 }
 MODULES = [
     'opencd.models.utils.ttp_layer',
@@ -146,11 +156,14 @@ def main() -> None:
     refs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(refs)
     refs.MODULES.extend(MODULES)
+    refs.DISTILL_FAMILIES.update(DISTILL_FAMILIES)
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as scratch:
         refs.import_opencd(args.opencd_root, scratch)
         make(refs, args.opencd_root, args.commit)
         full_size_spec(refs, args.opencd_root, args.commit)
+        for family in DISTILL_FAMILIES:
+            refs.make_distill(args.opencd_root, family, args.commit)
 
 
 if __name__ == '__main__':
