@@ -13,6 +13,7 @@ tests.txt).
 """
 import json
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -23,6 +24,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from changefine_mm.models.utils.optional_mmpretrain import (TTP_EXTRA,
+                                                            import_peft,
                                                             missing_base)
 from changefine_mm.registry import MODELS
 from conftest import REPO_ROOT, require_modules
@@ -198,3 +200,9 @@ def test_full_size_config_has_open_cd_layout(ttp_extra):
                                  for e in spec['entries']]
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert trainable == spec['trainable_parameters']
+
+
+def test_missing_peft_names_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'peft', None)
+    with pytest.raises(ImportError, match=r'peft_cfg.*changefine-mm\[ttp\]'):
+        import_peft()

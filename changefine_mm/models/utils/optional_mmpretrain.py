@@ -24,12 +24,14 @@ def missing_base(name: str, error: ImportError) -> type:
         type: An ``nn.Module`` subclass raising ImportError when built.
     """
 
+    package = (error.name or name).split('.')[0]
+
     class MissingExtra(nn.Module):
 
         def __init__(self, *args, **kwargs) -> None:
             raise ImportError(
                 f'{type(self).__name__} needs {name} from the optional '
-                f'package {error.name!r}, which is not installed: '
+                f'package {package}, which is not installed: '
                 f'{TTP_EXTRA}') from error
 
     return MissingExtra
