@@ -92,9 +92,25 @@ class EndToEndChangeModel(nn.Module):
             image = image.permute(2, 0, 1).unsqueeze(0)
         return image.index_select(1, self.order).float()
 
-    def forward(self, image_a: torch.Tensor,
-                image_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """uint8 pair -> (mask, probabilities), see the module docstring."""
+    def output_axes(self) -> Dict[str, Dict[int, str]]:
+        """Output names and their dynamic axes (the graph's outputs)."""
+        prob_axes = ({1: 'height', 2: 'width'} if self.num_classes <= 2
+                     else {2: 'height', 3: 'width'})
+        return dict(mask={1: 'height', 2: 'width'}, prob=prob_axes)
+
+    def model_logits(self, image_a: torch.Tensor,
+                     image_b: torch.Tensor):
+        """Normalise and pad a uint8 pair, run the model.
+
+        Args:
+            image_a (Tensor): Date A in the graph's layout.
+            image_b (Tensor): Date B.
+
+        Returns:
+            tuple: The model's logits (a tensor, or a dict of them for
+            several outputs) at the padded size, and a function that
+            brings logits to the input size (resize, crop).
+        """
         inputs = torch.cat([self._to_nchw(image_a), self._to_nchw(image_b)],
                            dim=1)
         inputs = (inputs - self.mean) / self.std
@@ -104,13 +120,22 @@ class EndToEndChangeModel(nn.Module):
         pad_w = (divisor - width % divisor) % divisor
         inputs = F.pad(inputs, (0, pad_w, 0, pad_h), value=self.pad_val)
         metas = [dict(img_shape=inputs.shape[2:], pad_shape=inputs.shape[2:])]
-        logits = self.model.encode_decode(inputs, metas)
-        # mmseg heads already return the padded size; heads that do not
-        # are brought to it as mmseg's post-processing would.
-        logits = F.interpolate(logits, size=inputs.shape[2:],
-                               mode='bilinear',
-                               align_corners=self.align_corners)
-        logits = logits[:, :, :height, :width]
+
+        def crop(logits: torch.Tensor) -> torch.Tensor:
+            # mmseg heads already return the padded size; heads that do
+            # not are brought to it as mmseg's post-processing would.
+            logits = F.interpolate(logits, size=inputs.shape[2:],
+                                   mode='bilinear',
+                                   align_corners=self.align_corners)
+            return logits[:, :, :height, :width]
+
+        return self.model.encode_decode(inputs, metas), crop
+
+    def forward(self, image_a: torch.Tensor,
+                image_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """uint8 pair -> (mask, probabilities), see the module docstring."""
+        logits, crop = self.model_logits(image_a, image_b)
+        logits = crop(logits)
         if logits.size(1) == 1:
             prob = logits.sigmoid()[:, 0]
             mask = prob > self.threshold
@@ -174,9 +199,11 @@ def export_onnx(inferencer,
         import onnx  # noqa: F401
     except ImportError as err:
         raise ImportError(INSTALL_HINT) from err
-    wrapper = EndToEndChangeModel(inferencer.model, layout,
-                                  inferencer.threshold,
-                                  inferencer.num_classes).cpu().eval()
+    end_to_end = getattr(inferencer, 'end_to_end_model', None)
+    wrapper = (end_to_end(layout) if end_to_end else EndToEndChangeModel(
+        inferencer.model, layout, inferencer.threshold,
+        inferencer.num_classes)).cpu().eval()
+    outputs = wrapper.output_axes()
     inputs = example_inputs(shape[0], shape[1], inferencer.in_channels,
                             layout)
     axes = {0: 'height', 1: 'width'} if layout == 'hwc' else {
@@ -184,10 +211,7 @@ def export_onnx(inferencer,
     }
     dynamic_axes = None
     if dynamic:
-        prob_axes = ({1: 'height', 2: 'width'} if inferencer.num_scores == 1
-                     else {2: 'height', 3: 'width'})
-        dynamic_axes = dict(image_a=axes, image_b=axes,
-                            mask={1: 'height', 2: 'width'}, prob=prob_axes)
+        dynamic_axes = dict(image_a=axes, image_b=axes, **outputs)
     with warnings.catch_warnings(), torch.no_grad():
         # The tracer warns about every shape-dependent Python value; the
         # ones here are recorded as graph ops, which the check confirms.
@@ -195,7 +219,7 @@ def export_onnx(inferencer,
         try:
             torch.onnx.export(wrapper, inputs, path, dynamo=False,
                               input_names=['image_a', 'image_b'],
-                              output_names=['mask', 'prob'],
+                              output_names=list(outputs),
                               dynamic_axes=dynamic_axes,
                               opset_version=opset)
         except Exception as err:  # noqa: BLE001 - exporter errors vary
@@ -231,11 +255,10 @@ def verify_onnx(path: str,
         probabilities) and ``mask_mismatch`` (pixels whose masks differ
         although the probability is more than 1e-4 from the threshold).
     """
-    try:
-        import onnxruntime as ort
-    except ImportError as err:
-        raise ImportError(INSTALL_HINT) from err
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    if hasattr(inferencer, 'end_to_end_model'):  # semantic change
+        from .scd_onnx import verify_scd_onnx
+        return verify_scd_onnx(path, inferencer, sizes, layout, seed)
+    session = onnx_session(path)
     rng = np.random.default_rng(seed)
     max_diff, mismatch = 0.0, 0
     for height, width in sizes:
@@ -252,6 +275,22 @@ def verify_onnx(path: str,
                        float(np.abs(prob[0] - expected['prob']).max()))
         mismatch += _firm_mismatches(mask[0], expected, inferencer)
     return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+
+
+def onnx_session(path: str):
+    """An onnxruntime CPU session of a graph.
+
+    Args:
+        path (str): ONNX file.
+
+    Returns:
+        onnxruntime.InferenceSession: The session.
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError as err:
+        raise ImportError(INSTALL_HINT) from err
+    return ort.InferenceSession(path, providers=['CPUExecutionProvider'])
 
 
 @contextmanager

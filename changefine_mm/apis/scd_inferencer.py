@@ -199,3 +199,17 @@ class SCDInferencer(ChangeInferencer):
         result.update(prob_change=probs[0], prob_from=probs[1:1 + count],
                       prob_to=probs[1 + count:])
         return result
+
+    def end_to_end_model(self, layout: str) -> nn.Module:
+        """The model between uint8 images and its maps, for ONNX export
+        (:mod:`~changefine_mm.apis.scd_onnx`).
+
+        Args:
+            layout (str): 'hwc' or 'nchw' input layout.
+
+        Returns:
+            nn.Module: An :class:`EndToEndSCDModel`.
+        """
+        from .scd_onnx import EndToEndSCDModel
+        return EndToEndSCDModel(self.model, layout, self.threshold,
+                                self.num_classes, self.offset)

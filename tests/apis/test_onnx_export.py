@@ -116,10 +116,10 @@ for _name in ('fc_ef.py', 'fc_siam_conc.py', 'fc_siam_diff.py'):
 def _tiny_inferencer(config, **cfg_options):
     name = osp.basename(config)
     if is_scd_config(config):
-        # Three maps per pair: tools/infer.py's SCD branch, not
-        # ChangeInferencer (binary masks and probabilities) or ONNX.
+        # Three maps per pair and other graph outputs: tested by
+        # tests/apis/test_scd_inferencer.py and test_scd_onnx.py.
         pytest.skip(f'{name} is a semantic change model '
-                    '(tests/apis/test_scd_inference.py)')
+                    '(tests/apis/test_scd_onnx.py)')
     torch.manual_seed(0)
     try:
         inferencer = ChangeInferencer(

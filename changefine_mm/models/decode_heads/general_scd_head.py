@@ -116,16 +116,22 @@ class GeneralSCDHead(BaseModule):
         Args:
             inputs (tuple): Features of both dates.
             batch_img_metas (list[dict]): Meta of each image
-                (``img_shape``).
+                (``img_shape``, ``pad_shape``).
             test_cfg (dict): Unused (mmseg's interface).
 
         Returns:
             dict[str, Tensor]: The resized logits by output name.
         """
         heads = self.heads()
+        # mmseg's rule (BaseDecodeHead.predict_by_feat): the padded size,
+        # whose padding the detector then crops; a slide crop's own size.
+        meta = batch_img_metas[0]
+        size = meta['img_shape'] if isinstance(meta['img_shape'],
+                                               torch.Size) or \
+            'pad_shape' not in meta else meta['pad_shape'][:2]
         return {
             name: resize(logits,
-                         size=batch_img_metas[0]['img_shape'],
+                         size=size,
                          mode='bilinear',
                          align_corners=heads[name].align_corners)
             for name, logits in self.forward(inputs).items()
