@@ -156,16 +156,18 @@ def write_raster(path: str, bands: np.ndarray,
     profile = dict(driver='GTiff', height=bands.shape[1],
                    width=bands.shape[2], count=bands.shape[0],
                    dtype=bands.dtype.name, compress='deflate', nodata=nodata)
-    if reference is not None:
-        with rasterio.open(reference) as src:
-            if src.crs is not None:
-                profile.update(crs=src.crs, transform=src.transform)
     if osp.dirname(path):
         os.makedirs(osp.dirname(path), exist_ok=True)
-    with warnings.catch_warnings(), atomic_output(path) as partial:
+    with warnings.catch_warnings():
+        # A plain reference (PNG) and so the output have no georeference.
         warnings.simplefilter('ignore', rasterio.errors.
                               NotGeoreferencedWarning)
-        with rasterio.open(partial, 'w', **profile) as dst:
+        if reference is not None:
+            with rasterio.open(reference) as src:
+                if src.crs is not None:
+                    profile.update(crs=src.crs, transform=src.transform)
+        with atomic_output(path) as partial, \
+                rasterio.open(partial, 'w', **profile) as dst:
             dst.write(bands)
             if colours is not None:
                 dst.write_colormap(1, colours)
