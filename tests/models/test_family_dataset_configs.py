@@ -5,7 +5,8 @@ Every config's training and validation datasets read a tiny pair written
 in the config's own layout (folders and suffixes) through the config's
 pipelines, and its model computes finite training losses on the packed
 training samples (once per distinct model config: the families' models do
-not change with the dataset).
+not change with the dataset). The configs that follow open-cd's have
+open-cd's model, schedule and optimizer.
 """
 import os
 import os.path as osp
@@ -20,6 +21,8 @@ from mmengine.dataset import pseudo_collate
 
 from changefine_mm.registry import DATASETS, MODELS
 from conftest import REPO_ROOT
+from opencd_reference import reference_config
+from test_opencd_family_configs import normalised
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -42,10 +45,16 @@ OPENCD_S2LOOKING = [
     'changer/changer_ex_s50_512x512_80k_s2looking.py',
     'changer/changer_ex_s101_512x512_80k_s2looking.py',
 ]
+# open-cd's BAN configs beyond LEVIR-CD -> the BAN reference of its model
+BAN = {
+    'ban/ban_vit-b16-clip_mit-b0_512x512_80k_s2looking.py': 'ban/mit_b0',
+    'ban/ban_vit-b16-clip_bit_512x512_80k_s2looking.py': 'ban/bit_r18',
+    'ban/ban_vit-b16-clip_mit-b0_256x256_100e_whucd.py': 'ban/mit_b0',
+}
 CONFIGS = [
     f'{folder}/{stem}_{suffix}.py' for folder, stem in FAMILIES.items()
     for suffix in DATASET_SUFFIXES
-] + OPENCD_S2LOOKING
+] + OPENCD_S2LOOKING + sorted(BAN)
 SIZE = 64
 _TRAINED: Set[str] = set()
 
@@ -114,7 +123,9 @@ def test_config_reads_its_dataset_and_trains(name, tmp_path):
     train = build_dataset(cfg.train_dataloader.dataset, osp.join(root, 't'))
     batch = pseudo_collate([train[0], train[1]])
     assert batch['inputs'][0].shape == (6, SIZE, SIZE)
-    model_key = repr(cfg.model.to_dict())
+    # The training losses do not depend on the test mode.
+    model_key = repr({k: v for k, v in cfg.model.to_dict().items()
+                      if k != 'test_cfg'})
     if model_key not in _TRAINED:
         check_losses(cfg, batch)
         _TRAINED.add(model_key)
@@ -137,3 +148,27 @@ def test_s2looking_changer_keeps_the_levir_recipe(name):
     else:
         assert ours.optim_wrapper.optimizer == dict(
             type='AdamW', lr=0.001, betas=(0.9, 0.999), weight_decay=0.05)
+
+
+@pytest.mark.parametrize('name', sorted(BAN))
+def test_ban_model_is_open_cds(name):
+    """With the reference's reductions (tiny ViT, no pretrained weights),
+    the model equals the one open-cd's config built for the reference;
+    open-cd's BAN models do not change with the dataset."""
+    reference = reference_config(BAN[name])
+    ours = config(name)
+    tiny = reference.model
+    ours.merge_from_dict(dict(model=dict(
+        encoder_resolution=tiny.encoder_resolution,
+        image_encoder=tiny.image_encoder,
+        decode_head=dict(ban_cfg=dict(
+            clip_channels=tiny.decode_head.ban_cfg.clip_channels)))))
+    theirs = normalised(tiny.to_dict())
+    mine = normalised(ours.model.to_dict())
+    if 'whucd' in name:  # open-cd tests WHU-CD's 256x256 tiles whole
+        assert mine.pop('test_cfg') == dict(mode='whole')
+        theirs.pop('test_cfg')
+    assert mine == theirs
+    assert ours.optim_wrapper.type == 'AmpOptimWrapper'
+    assert ours.optim_wrapper.paramwise_cfg == \
+        reference.optim_wrapper.paramwise_cfg
