@@ -172,3 +172,39 @@ def test_ban_model_is_open_cds(name):
     assert ours.optim_wrapper.type == 'AmpOptimWrapper'
     assert ours.optim_wrapper.paramwise_cfg == \
         reference.optim_wrapper.paramwise_cfg
+
+
+# ours -> open-cd's config of the name, kept verbatim in tests/data
+VERBATIM = [
+    'ban/ban_vit-b16-clip_mit-b0_256x256_100e_whucd.py',
+    'changer/changer_ex_r18_512x512_80k_s2looking.py',
+]
+
+
+def without_weights(cfg):
+    """A config without pretrained weights (paths, URLs, init_cfg)."""
+    if isinstance(cfg, dict):
+        return {
+            k: without_weights(v)
+            for k, v in cfg.items()
+            if k != 'pretrained' and not (k == 'init_cfg' and (
+                v is None or v.get('type') == 'Pretrained'))
+        }
+    if isinstance(cfg, (list, tuple)):
+        return [without_weights(v) for v in cfg]
+    return cfg
+
+
+@pytest.mark.parametrize('name', VERBATIM)
+def test_config_equals_open_cds_of_the_name(name):
+    ours = config(name)
+    theirs = Config.fromfile(
+        osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs', 'configs',
+                 name))
+    assert without_weights(normalised(ours.model.to_dict())) == \
+        without_weights(normalised(theirs.model.to_dict()))
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert ours[key] == theirs[key], key
+    for loader in ('train_dataloader', 'test_dataloader'):
+        assert ours[loader].dataset.pipeline == \
+            theirs[loader].dataset.pipeline, loader
