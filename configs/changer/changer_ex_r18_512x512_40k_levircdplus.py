@@ -1,6 +1,7 @@
 # ChangerEx-R18 on LEVIR-CD+ with the LEVIR-CD recipe (1024x1024 tiles).
 _base_ = [
-    '../_base_/models/changer_ex_r18.py', '../_base_/datasets/levir_cd_plus.py',
+    '../_base_/models/changer_ex_r18.py',
+    '../_base_/datasets/levir_cd_plus.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
 crop_size = (512, 512)
