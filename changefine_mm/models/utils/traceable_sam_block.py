@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from segment_anything.modeling.image_encoder import Attention, Block
 from torch import Tensor
 
+from .sam_window_attention import RealTokenBlock
+
 
 def relative_position_table(size, rel_pos: Tensor) -> Tensor:
     """Relative-position embeddings of a length-``size`` axis whose queries
@@ -50,16 +52,11 @@ def _attention(attn: Attention, x: Tensor, fused: bool = False) -> Tensor:
     additive mask (exact up to rounding: SAM adds it to the scaled logits
     before the softmax).
     """
-    return attn.proj(_attend(attn, attn.qkv(x), fused))
-
-
-def _attend(attn: Attention, qkv: Tensor, fused: bool) -> Tensor:
-    """:func:`_attention` from the projected tokens ``qkv`` [B, H, W, 3C]
-    to the attended tokens [B, H, W, C] before the output projection."""
-    batch, height, width, _ = qkv.shape
+    batch, height, width, _ = x.shape
     heads = attn.num_heads
     tokens = height * width
-    qkv = qkv.reshape(batch, tokens, 3, heads, -1).permute(2, 0, 3, 1, 4)
+    qkv = attn.qkv(x).reshape(batch, tokens, 3, heads,
+                              -1).permute(2, 0, 3, 1, 4)
     q, k, v = qkv.reshape(3, batch * heads, tokens, -1).unbind(0)
     rel = _relative_position_terms(attn, q, height, width) \
         if attn.use_rel_pos else None
@@ -75,47 +72,8 @@ def _attend(attn: Attention, qkv: Tensor, fused: bool) -> Tensor:
                       rel[0] + rel[1]).view(-1, tokens, tokens)
         out = logits.softmax(dim=-1) @ v
     out = out.view(batch, heads, height, width, -1)
-    return out.permute(0, 2, 3, 1, 4).reshape(batch, height, width, -1)
-
-
-def real_token_window_attention(attn: Attention, x: Tensor,
-                                window: int) -> Tensor:
-    """SAM's windowed attention (zero-pad to a multiple of ``window``,
-    partition, ``attn``, unpartition, crop) without projecting the padded
-    tokens.
-
-    The padded tokens' outputs are cropped away and their keys and values
-    are those of a zero input: the ``qkv`` bias. So only the real tokens go
-    through ``qkv`` and ``proj``, the padded ones get the bias, and the
-    result equals SAM's up to float rounding (at 256 x 256 inputs SAM pads
-    the 16 x 16 grid to 28 x 28: two thirds of its projection work).
-
-    Args:
-        attn (Attention): The block's SAM attention.
-        x (Tensor): Normalised tokens [B, H, W, C].
-        window (int): The block's window size.
-
-    Returns:
-        Tensor: [B, H, W, C], SAM's windowed attention of ``x``.
-    """
-    batch, height, width, _ = x.shape
-    qkv = attn.qkv(x)
-    padded_h = -(-height // window) * window
-    padded_w = -(-width // window) * window
-    if (padded_h, padded_w) != (height, width):
-        padded = qkv.new_empty(batch, padded_h, padded_w, qkv.shape[-1])
-        if attn.qkv.bias is None:
-            padded.zero_()
-        else:
-            padded.copy_(attn.qkv.bias.to(qkv.dtype).expand_as(padded))
-        padded[:, :height, :width] = qkv
-        qkv = padded
-    windows, rows, cols = _split_windows(qkv, window)
-    out = _unpartition(_attend(attn, windows, fused=True), window, rows,
-                       cols, height, width)
-    # A cropped (strided) input would turn the projection into a batched
-    # product with the weight copied per row.
-    return attn.proj(out.contiguous())
+    return attn.proj(out.permute(0, 2, 3, 1, 4).reshape(
+        batch, height, width, -1))
 
 
 def _partition(x: Tensor, window: int) -> Tuple[Tensor, Tensor, Tensor]:
@@ -124,17 +82,11 @@ def _partition(x: Tensor, window: int) -> Tuple[Tensor, Tensor, Tensor]:
     SAM pads only ``if pad > 0``, which a trace would freeze; padding by
     zero rows is a no-op, so the pad always runs here.
     """
-    height, width = x.shape[1], x.shape[2]
+    batch, height, width, channels = x.shape
     pad_h = (window - height % window) % window
     pad_w = (window - width % window) % window
-    return _split_windows(F.pad(x, (0, 0, 0, pad_w, 0, pad_h)), window)
-
-
-def _split_windows(x: Tensor, window: int) -> Tuple[Tensor, Tensor, Tensor]:
-    """:func:`_partition` of a grid whose sides are multiples of
-    ``window``."""
-    batch, height, width, channels = x.shape
-    rows, cols = height // window, width // window
+    x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
+    rows, cols = (height + pad_h) // window, (width + pad_w) // window
     windows = x.view(batch, rows, window, cols, window, channels)
     windows = windows.permute(0, 1, 3, 2, 4, 5).reshape(-1, window, window,
                                                         channels)
@@ -159,24 +111,11 @@ class FusedAttention(Attention):
         return _attention(self, x, fused=True)
 
 
-class RealTokenBlock(Block):
-    """SAM's ``Block`` whose windowed attention projects the real tokens
-    only (:func:`real_token_window_attention`); same parameters and names.
-    Global blocks run unchanged."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.window_size <= 0:
-            return super().forward(x)
-        x = x + real_token_window_attention(self.attn, self.norm1(x),
-                                            self.window_size)
-        return x + self.mlp(self.norm2(x))
-
-
 def use_fused_attention(blocks: Iterable[Block]) -> None:
     """Make the attention of SAM blocks a :class:`FusedAttention` and the
-    blocks :class:`RealTokenBlock` s in place (their weights, names and hooks
-    stay; only the computation changes: windowed blocks skip the padded
-    tokens).
+    blocks :class:`RealTokenBlock` s in place (their weights, names and
+    hooks stay; only the computation changes: windowed blocks skip the
+    padded tokens).
 
     Args:
         blocks (Iterable[Block]): SAM image-encoder blocks.
