@@ -38,15 +38,23 @@ def import_rasterio():
 
 
 def is_geotiff(path: str) -> bool:
-    """Whether a file is read as a raster (by its suffix).
+    """Whether a file is read as a georeferenced raster scene (windows,
+    GeoTIFF outputs on its grid).
 
     Args:
         path (str): File path.
 
     Returns:
-        bool: True for .tif/.tiff/.vrt.
+        bool: True for .tif/.tiff/.vrt, and for an ENVI data file (its
+        ``.hdr`` beside it: ``A`` with ``A.hdr``, ``A.img`` with
+        ``A.hdr``), whose georeference rasterio reads from the header.
     """
-    return osp.splitext(str(path))[1].lower() in GEO_SUFFIXES
+    path = str(path)
+    stem, suffix = osp.splitext(path)
+    if suffix.lower() in GEO_SUFFIXES:
+        return True
+    return suffix.lower() != '.hdr' and any(
+        osp.isfile(name + '.hdr') for name in {path, stem})
 
 
 def open_raster(path: str):

@@ -103,7 +103,12 @@ def test_folders_of_envi_pairs(tiny_model_files, tmp_path):
                   tmp_path / 'in' / 'B', '-o', out, '--bands', 3, 2, 1,
                   '--scale', 'fixed', 'max=10000') == 0
     for name in ('pair0', 'pair1'):  # the .hdr files are not pairs
-        mask = cv2.imread(str(out / f'{name}.png'), cv2.IMREAD_UNCHANGED)
-        assert mask.shape == (24, 24)
-    assert sorted(p.name for p in out.iterdir()) == ['pair0.png',
-                                                     'pair1.png']
+        # ENVI pairs take the scene path: GeoTIFF masks on A's grid,
+        # georeferenced from the ENVI header
+        with rasterio.open(out / f'{name}.tif') as mask, \
+                rasterio.open(tmp_path / 'in' / 'A' / name) as src:
+            assert mask.read(1).shape == (24, 24)
+            assert src.crs is not None and mask.crs == src.crs
+            assert mask.transform == src.transform
+    assert sorted(p.name for p in out.iterdir()) == ['pair0.tif',
+                                                     'pair1.tif']

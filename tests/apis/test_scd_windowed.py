@@ -248,3 +248,24 @@ def test_align_reprojects_b(scd_inferencer, tmp_path):
         codes = src.read(1)
     # A's first 3 columns are outside B's footprint: nodata
     assert (codes[:, :3] == 255).all() and (codes[:, 3:] != 255).all()
+
+
+def test_envi_pairs_give_georeferenced_outputs(tiny_scd_files, tmp_path):
+    """ENVI data files (a .hdr beside them) take the scene path: the
+    from-to raster is on A's grid, georeferenced from the header."""
+    make = load_tool('misc', 'make_real_imagery.py')
+    make.write_folder_pairs(str(tmp_path / 'in'), 'envi', count=2, size=40)
+    out = tmp_path / 'out'
+    assert load_tool('infer.py').main([
+        *tiny_scd_files, str(tmp_path / 'in' / 'A'),
+        str(tmp_path / 'in' / 'B'), '-o', str(out), '--bands', '3', '2',
+        '1', '--scale', 'fixed', 'max=10000', '--window', '32',
+        '--overlap', '8', '--save-classes', '--device', 'cpu']) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        'pair0.tif', 'pair0_from.tif', 'pair0_to.tif', 'pair1.tif',
+        'pair1_from.tif', 'pair1_to.tif']
+    with rasterio.open(out / 'pair0.tif') as codes, \
+            rasterio.open(tmp_path / 'in' / 'A' / 'pair0') as src:
+        assert src.crs is not None and codes.crs == src.crs
+        assert codes.transform == src.transform
+        assert codes.read(1).shape == (40, 40)
