@@ -19,7 +19,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
+from mmengine.runner import load_checkpoint, save_checkpoint
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
@@ -206,3 +206,20 @@ def test_missing_peft_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, 'peft', None)
     with pytest.raises(ImportError, match=r'peft_cfg.*changefine-mm\[ttp\]'):
         import_peft()
+
+
+def test_checkpoints_of_peft_before_0_7_load(ttp_extra, tmp_path):
+    """peft < 0.7 saved the adapted layer's own weights as ``qkv.weight``
+    (no ``base_layer``); they load strictly into the same weights."""
+    model = reference_model()
+    state = model.state_dict()
+    old = {k.replace('.qkv.base_layer.', '.qkv.'): v
+           for k, v in state.items()}
+    assert 'backbone.vision_encoder.base_model.model.layers.0.attn.qkv.' \
+        'weight' in old
+    path = str(tmp_path / 'peft_0_6.pth')
+    save_checkpoint(dict(meta=dict(), state_dict=old), path)
+    fresh = MODELS.build(reference_config('ttp').model)
+    load_checkpoint(fresh, path, map_location='cpu', strict=True)
+    for key, value in fresh.state_dict().items():
+        assert torch.equal(value, state[key]), key

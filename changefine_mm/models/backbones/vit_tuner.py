@@ -7,8 +7,10 @@ freezes it except for the low-rank adapters (and, with
 ``bias='lora_only'``, the adapted layers' biases). State-dict names are
 peft's (``vision_encoder.base_model.model.<encoder>``, ``qkv.base_layer``,
 ``qkv.lora_A.default``), as in checkpoints trained with open-cd and the
-same peft version. Without ``peft_cfg`` the encoder is frozen entirely.
-LoRA needs the ``ttp`` extra (peft).
+same peft version; checkpoints saved with peft before 0.7, which named the
+adapted layer's own weights ``qkv.weight``, are renamed on loading. Without
+``peft_cfg`` the encoder is frozen entirely. LoRA needs the ``ttp`` extra
+(peft).
 """
 from typing import Optional
 
@@ -54,10 +56,23 @@ class VisionTransformerTurner(BaseModule):
                 self.vision_encoder.get_nb_trainable_parameters())
             print_log(f'VisionTransformerTurner: {trainable} of {total} '
                       'encoder parameters are trained (LoRA)', 'current')
+            self._register_load_state_dict_pre_hook(self._to_base_layer)
         else:
             self.vision_encoder = encoder
             for param in encoder.parameters():
                 param.requires_grad = False
+
+    def _to_base_layer(self, state_dict: dict, prefix: str, *args) -> None:
+        """Rename pre-0.7 peft keys of the adapted layers
+        (``<layer>.weight``) to ``<layer>.base_layer.weight``."""
+        for name, module in self.vision_encoder.named_modules():
+            if not hasattr(module, 'base_layer'):
+                continue
+            layer = f'{prefix}vision_encoder.{name}.'
+            for key in list(module.base_layer.state_dict()):
+                old, new = layer + key, f'{layer}base_layer.{key}'
+                if old in state_dict and new not in state_dict:
+                    state_dict[new] = state_dict.pop(old)
 
     def forward(self, x: torch.Tensor) -> tuple:
         """The encoder's outputs for images ``x``."""
