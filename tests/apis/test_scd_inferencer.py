@@ -117,3 +117,14 @@ def test_demo_config_predicts(tmp_path):
     result = inferencer(image_a, image_b, window=32, overlap=8)
     assert result['codes'].shape == (64, 64)
     assert set(np.unique(result['from'])) <= set(range(7))
+
+
+def test_bf16_precision(scd_inferencer):
+    """--precision bf16 autocasts the forward; the maps barely move."""
+    fast = ChangeInferencer(scd_inferencer.model, device='cpu',
+                            precision='bf16')
+    image_a, image_b = blocky_pair(64, 96)
+    full, half = scd_inferencer(image_a, image_b), fast(image_a, image_b)
+    assert half['prob_from'].dtype == np.float32
+    assert np.abs(full['prob_from'] - half['prob_from']).max() < 0.05
+    assert (full['codes'] == half['codes']).mean() > 0.95

@@ -2,6 +2,11 @@
 grid kept, tiled = whole image away from the seams, nodata, polygons with
 from/to, and tools/infer.py (GeoTIFF, folders, flags)."""
 import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -14,7 +19,7 @@ from changefine_mm.apis.scd_files import predict_scd_files
 from changefine_mm.apis.scd_geotiff import cover_paths, predict_scd_geotiff
 from changefine_mm.apis.scd_inference import predict_scd_pair
 from changefine_mm.apis.sliding import window_rows
-from conftest import load_tool
+from conftest import REPO_ROOT, load_tool
 
 rasterio = pytest.importorskip('rasterio',
                                reason='rasterio is needed for GeoTIFF tests')
@@ -269,3 +274,30 @@ def test_envi_pairs_give_georeferenced_outputs(tiny_scd_files, tmp_path):
         assert src.crs is not None and codes.crs == src.crs
         assert codes.transform == src.transform
         assert codes.read(1).shape == (40, 40)
+
+
+def test_two_processes_match_one(scd_inferencer, tiny_scd_files, geo_pair,
+                                 tmp_path):
+    """tools/dist_infer.sh: two CPU processes share the windows, rank 0
+    writes what one process writes."""
+    path_a, path_b, _, _ = geo_pair
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, PORT=str(port), OMP_NUM_THREADS='1',
+               PYTHON=sys.executable)
+    result = subprocess.run(
+        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_infer.sh'),
+         *tiny_scd_files, path_a, path_b, '2', '-o',
+         str(tmp_path / 'dist.tif'), '--window', str(WINDOW), '--overlap',
+         str(OVERLAP), '--tile', str(TILE), '--strip-width', '96',
+         '--batch-size', '1', '--save-classes', '--no-progress'],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'rank 1/2: 1 pair(s), predicted' in result.stdout
+    _streamed(scd_inferencer, path_a, path_b, tmp_path / 'one.tif',
+              covers=True)
+    for suffix in ('', '_from', '_to'):
+        np.testing.assert_array_equal(
+            _read(tmp_path / f'dist{suffix}.tif'),
+            _read(tmp_path / f'one{suffix}.tif'))
