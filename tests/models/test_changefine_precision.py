@@ -12,6 +12,7 @@ from mmseg.structures import SegDataSample
 from segment_anything.modeling.image_encoder import Attention, Block
 from torch import nn
 
+from changefine_mm.models.backbones import SAMCLIPBackbone
 from changefine_mm.models.backbones.clip_dense_encoder import \
     CLIPDenseEncoder
 from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
@@ -202,3 +203,30 @@ def test_amp_on_cpu_trains_in_bf16(tiny_cfg, monkeypatch):
     assert all(p.dtype == torch.float32 for p in trained)
     assert all(not p.requires_grad
                for p in model.backbone.image_encoder.parameters())
+
+
+@pytest.mark.parametrize('mode', ['paper', 'official'])
+def test_paper_text_prompts_stop_after_end_of_text(mode):
+    """The causal text tower gives the same embeddings from the prompts cut
+    after their last end-of-text token; paper mode uses the cut, official
+    mode the whole context."""
+    torch.manual_seed(0)
+    backbone = SAMCLIPBackbone(
+        ['background', 'a long class name'], mode=mode,
+        sam_arch=dict(img_size=64, embed_dim=32, depth=2, num_heads=2,
+                      global_attn_indexes=(1, ), window_size=3,
+                      out_chans=16),
+        sam_out_indices=(0, 1),
+        clip_arch=dict(embed_dim=32, vision_layers=1, vision_width=64,
+                       image_size=64, text_width=32, text_layers=2,
+                       context_length=24))
+    learner = backbone.prompt_learner
+    seen = []
+    backbone.text_encoder.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].shape[1]))
+    with torch.no_grad():
+        full = backbone.text_encoder(learner(), learner.eot_indices)
+        ours = backbone.class_text_embeddings()
+    assert learner.used_length == learner.eot_indices.max() + 1 < 24
+    assert seen[-1] == (learner.used_length if mode == 'paper' else 24)
+    torch.testing.assert_close(ours, full, atol=1e-5, rtol=1e-5)

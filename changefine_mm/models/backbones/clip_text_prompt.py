@@ -40,15 +40,21 @@ class CLIPTextEncoder(nn.Module):
         """Encode prompt embeddings.
 
         Args:
-            prompts (Tensor): Token embeddings [K, L, width].
+            prompts (Tensor): Token embeddings [K, L, width]. L may be
+                shorter than the context length, down to the last
+                end-of-text position + 1: the tower is causal, so the
+                tokens after an end-of-text token do not change its
+                feature.
             eot_indices (Tensor): Position of each prompt's end-of-text
                 token [K].
 
         Returns:
             Tensor: Text embeddings [K, embed_dim].
         """
-        x = prompts + self.positional_embedding
-        x = self.ln_final(self.transformer(x, attn_mask=self.attn_mask))
+        length = prompts.shape[1]
+        x = prompts + self.positional_embedding[:length]
+        x = self.ln_final(
+            self.transformer(x, attn_mask=self.attn_mask[:length, :length]))
         pooled = x[torch.arange(x.shape[0], device=x.device), eot_indices]
         return pooled @ self.text_projection
 
@@ -83,7 +89,13 @@ class CoOpPromptLearner(nn.Module):
         prompts = [
             f'{placeholder} {name.replace("-", " ")}.' for name in class_names
         ]
-        tokens = open_clip.tokenize(prompts, context_length=context_length)
+        with torch.device('cpu'):  # readable even in a meta-device build
+            tokens = open_clip.tokenize(prompts,
+                                        context_length=context_length)
+        # Prompt positions up to the last end-of-text token (the largest
+        # id of the vocabulary): all that the causal text tower needs (see
+        # CLIPTextEncoder).
+        self.used_length = int(tokens.argmax(dim=-1).max()) + 1
         tokens = tokens.to(token_embedding.weight.device)
         with torch.no_grad():
             embedding = token_embedding(tokens)

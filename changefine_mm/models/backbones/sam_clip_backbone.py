@@ -92,7 +92,9 @@ class SAMCLIPBackbone(BaseModule):
     * ``'paper'``: the CoOp context really learns (gradients reach ``ctx``
       through the frozen text tower); no double class embedding; no
       adapters (see :class:`CLIPDenseEncoder`); ``embed_img_t`` uses element
-      dropout.
+      dropout. The text tower sees the prompts only up to their last
+      end-of-text token (it is causal: the same embeddings to float
+      rounding, at a fraction of the cost of all 77 positions).
 
     Text embeddings: when ``ctx`` is frozen, or gradients are off (e.g. in
     validation), they are computed once and cached; the cache is keyed on
@@ -271,10 +273,14 @@ class SAMCLIPBackbone(BaseModule):
     def _encode_prompts(self) -> torch.Tensor:
         # The text tower runs in float32 even under AMP: it is small, and
         # the cached result must not depend on the autocast state.
-        device_type = self.prompt_learner.ctx.device.type
-        with torch.autocast(device_type, enabled=False):
-            return self.text_encoder(self.prompt_learner(),
-                                     self.prompt_learner.eot_indices)
+        learner = self.prompt_learner
+        prompts = learner()
+        if self.mode == 'paper':
+            # Equal up to float rounding and several times cheaper (the
+            # tower is causal); paper-mode training runs it every step.
+            prompts = prompts[:, :learner.used_length]
+        with torch.autocast(learner.ctx.device.type, enabled=False):
+            return self.text_encoder(prompts, learner.eot_indices)
 
     def _sam_features(self, x: torch.Tensor) -> List[torch.Tensor]:
         encoder = self.image_encoder
