@@ -7,7 +7,10 @@ text embeddings are cached) and once for the training forward. The counter
 has no formula for the CPU kernel of ``F.scaled_dot_product_attention``
 (which ``nn.MultiheadAttention`` with ``need_weights=False`` also runs), so
 this script registers one (2 x (QK^T + AV) multiply-adds, forward and
-backward) and the attention is counted in every mode alike. The training
+backward) and the attention is counted in every mode alike. Official
+mode is counted as the official code computes it (SAM's and open_clip's
+own blocks, ``fused_attention=False``: SAM's windowed blocks project and
+attend from the padded tokens too), paper mode as it runs. The training
 forward also checks that the frozen SAM and CLIP image encoders build no
 autograd graph.
 
