@@ -81,12 +81,25 @@ def _relative_bias(q: Tensor, table_h: Tensor, table_w: Tensor,
     grid = q.unflatten(2, (size_h, size_w))
     rel_h = torch.einsum('nahwc,hkc->nahwk', grid, table_h[:size_h])
     rel_w = torch.einsum('nahwc,wkc->nahwk', grid, table_w[:size_w])
-    window = table_h.shape[1]
-    # Written into a contiguous buffer: the broadcast sum of the two
-    # strided einsum outputs is several times slower otherwise.
-    bias = rel_h.new_empty(*rel_h.shape, window)
-    torch.add(rel_h[..., None], rel_w[..., None, :], out=bias)
-    return bias.reshape(*q.shape[:3], window * window)
+    return contiguous_sum(rel_h[..., None], rel_w[..., None, :]).reshape(
+        *q.shape[:3], -1)
+
+
+def contiguous_sum(a: Tensor, b: Tensor) -> Tensor:
+    """``a + b`` (broadcast) written into a new contiguous tensor: for the
+    strided einsum outputs of the relative-position terms this is several
+    times faster than ``a + b``, whose result follows their strides.
+
+    Args:
+        a (Tensor): First term.
+        b (Tensor): Second term, broadcastable with ``a``.
+
+    Returns:
+        Tensor: The contiguous sum.
+    """
+    out = a.new_empty(torch.broadcast_shapes(a.shape, b.shape),
+                      dtype=torch.result_type(a, b))
+    return torch.add(a, b, out=out)
 
 
 def real_token_window_attention(attn: Attention, x: Tensor,
