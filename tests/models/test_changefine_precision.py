@@ -18,6 +18,7 @@ from changefine_mm.models.backbones.clip_dense_encoder import \
 from changefine_mm.models.utils.clip_loading import CLIPArch, build_clip
 from changefine_mm.models.utils.sam_loading import (SAMEncoderArch,
                                                     load_sam_image_encoder)
+from changefine_mm.models.utils.sam_window_attention import pairwise_sum
 from changefine_mm.models.utils.traceable_sam_block import (
     FusedAttention, RealTokenBlock, use_fused_attention)
 from changefine_mm.registry import MODELS
@@ -230,3 +231,14 @@ def test_paper_text_prompts_stop_after_end_of_text(mode):
     assert learner.used_length == learner.eot_indices.max() + 1 < 24
     assert seen[-1] == (learner.used_length if mode == 'paper' else 24)
     torch.testing.assert_close(ours, full, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_pairwise_sum_equals_the_broadcast_add(dtype):
+    gen = torch.Generator().manual_seed(0)
+    rel_h = torch.randn(2, 3, 5, 4, 7, generator=gen).to(dtype)
+    rel_w = torch.randn(2, 3, 5, 4, 6, generator=gen).to(dtype) * 1e3
+    wanted = (rel_h[..., None] + rel_w[..., None, :]).flatten(-2)
+    ours = pairwise_sum(rel_h, rel_w)
+    assert ours.dtype == dtype and ours.is_contiguous()
+    assert torch.equal(ours, wanted)

@@ -81,25 +81,36 @@ def _relative_bias(q: Tensor, table_h: Tensor, table_w: Tensor,
     grid = q.unflatten(2, (size_h, size_w))
     rel_h = torch.einsum('nahwc,hkc->nahwk', grid, table_h[:size_h])
     rel_w = torch.einsum('nahwc,wkc->nahwk', grid, table_w[:size_w])
-    return contiguous_sum(rel_h[..., None], rel_w[..., None, :]).reshape(
-        *q.shape[:3], -1)
+    return pairwise_sum(rel_h, rel_w).flatten(2, 3)
 
 
-def contiguous_sum(a: Tensor, b: Tensor) -> Tensor:
-    """``a + b`` (broadcast) written into a new contiguous tensor: for the
-    strided einsum outputs of the relative-position terms this is several
-    times faster than ``a + b``, whose result follows their strides.
+def pairwise_sum(rel_h: Tensor, rel_w: Tensor) -> Tensor:
+    """All sums ``rel_h[..., i] + rel_w[..., j]`` as one contiguous tensor
+    [..., Kh * Kw] (SAM's decomposed relative-position mask, ``i`` the key
+    row, ``j`` the key column).
+
+    In float32 a broadcast add into a contiguous buffer. In bf16/fp16 a
+    product with a 0/1 matrix, several times faster than the reduced
+    precision broadcast add on CPUs and equal to it bit for bit: each
+    entry is one float32 sum of two products by 1, rounded once.
 
     Args:
-        a (Tensor): First term.
-        b (Tensor): Second term, broadcastable with ``a``.
+        rel_h (Tensor): [..., Kh].
+        rel_w (Tensor): [..., Kw], same leading shape and dtype.
 
     Returns:
-        Tensor: The contiguous sum.
+        Tensor: [..., Kh * Kw].
     """
-    out = a.new_empty(torch.broadcast_shapes(a.shape, b.shape),
-                      dtype=torch.result_type(a, b))
-    return torch.add(a, b, out=out)
+    rows, cols = rel_h.shape[-1], rel_w.shape[-1]
+    if rel_h.dtype == torch.float32:
+        out = rel_h.new_empty(*rel_h.shape, cols)
+        torch.add(rel_h[..., None], rel_w[..., None, :], out=out)
+        return out.flatten(-2)
+    keys = torch.arange(rows * cols, device=rel_h.device)
+    spread = rel_h.new_zeros(rows + cols, rows * cols)
+    spread[keys // cols, keys] = 1
+    spread[rows + keys % cols, keys] = 1
+    return torch.cat([rel_h, rel_w], dim=-1) @ spread
 
 
 def real_token_window_attention(attn: Attention, x: Tensor,

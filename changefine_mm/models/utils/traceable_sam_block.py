@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from segment_anything.modeling.image_encoder import Attention, Block
 from torch import Tensor
 
-from .sam_window_attention import RealTokenBlock, contiguous_sum
+from .sam_window_attention import RealTokenBlock, pairwise_sum
 
 
 def relative_position_table(size, rel_pos: Tensor) -> Tensor:
@@ -62,7 +62,8 @@ def _attention(attn: Attention, x: Tensor, fused: bool = False) -> Tensor:
         if attn.use_rel_pos else None
     if fused:
         bias = None if rel is None else \
-            contiguous_sum(*rel).reshape(-1, tokens, tokens)
+            pairwise_sum(rel[0][..., 0], rel[1][..., 0, :]).reshape(
+                -1, tokens, tokens)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias,
                                              scale=attn.scale)
     else:
