@@ -124,9 +124,10 @@ def enable_amp(cfg: Config) -> None:
 
 
 def set_test_precision(cfg: Config, precision: str) -> None:
-    """``--precision`` of tools/test.py: ``model.test_cfg.precision``.
+    """``--precision`` of tools/test.py: ``model.test_cfg.precision`` and
+    ``inference_only`` (the model is not trained here).
 
-    ChangeFine reads it (docs/changefine.md); other models run float32.
+    ChangeFine reads them (docs/changefine.md); other models run float32.
 
     Args:
         cfg (Config): The config, changed in place.
@@ -134,6 +135,7 @@ def set_test_precision(cfg: Config, precision: str) -> None:
     """
     test_cfg = dict(cfg.model.get('test_cfg') or {})
     test_cfg['precision'] = precision
+    test_cfg.setdefault('inference_only', True)
     cfg.model.test_cfg = test_cfg
 
 
@@ -146,9 +148,10 @@ def precision_options(cfg_options: Optional[dict],
         precision (str): 'fp32' or 'bf16'.
 
     Returns:
-        dict: The overrides with the precision (ChangeFine reads it; other
-        models ignore it).
+        dict: The overrides with the precision and ``inference_only``
+        (ChangeFine reads them; other models ignore them).
     """
     options = dict(cfg_options or {})
     options.setdefault('model.test_cfg.precision', precision)
+    options.setdefault('model.test_cfg.inference_only', True)
     return options

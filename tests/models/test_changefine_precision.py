@@ -161,6 +161,30 @@ def test_bf16_inference_is_close_to_fp32(tiny_cfg):
     assert agreement.mean() >= BF16_MIN_AGREEMENT
 
 
+def test_inference_only_bf16_weights_give_the_same_outputs(tiny_cfg):
+    inputs = pairs()
+    reference = build(tiny_cfg, precision='bf16').eval()
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg.update(init_seed=0, train_cfg=dict(),
+               test_cfg=dict(mode='whole', precision='bf16',
+                             inference_only=True))
+    model = MODELS.build(cfg)
+    # A float32 checkpoint loads into the bf16 weights.
+    model.load_state_dict(build(tiny_cfg).state_dict())
+    model.eval()
+    assert model.neck.interacts[0].mlp.fc1.weight.dtype == torch.bfloat16
+    assert model.decode_head.embed_text.fc1.weight.dtype == torch.bfloat16
+    assert all(p.dtype == torch.float32
+               for p in model.backbone.text_encoder.parameters())
+    with torch.no_grad():
+        wanted = reference(inputs, mode='tensor')
+        got = model(inputs, mode='tensor')
+    for key in ('pred', 'pred_aux', 'dense_embed'):
+        assert torch.equal(got[key], wanted[key])
+    with pytest.raises(RuntimeError, match='inference_only'):
+        model.train()
+
+
 def test_precision_settings_are_checked(tiny_cfg):
     with pytest.raises(ValueError, match='test_cfg.precision'):
         build(tiny_cfg, precision='fp16')

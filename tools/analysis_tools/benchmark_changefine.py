@@ -21,8 +21,11 @@ processes (inference, training), so that each peak resident set size is
 its own. Inference: pairs/s of the evaluation forward at batch 1 and 4 on
 the real LEVIR-CD crops of ``--real-data``, and the agreement of the
 predicted masks and the largest logit difference against paper mode in
-float32. Training: seconds per AdamW step at batch 2. Ratios are to the
-official-mode figure of the same run.
+float32. Inference models are built with ``test_cfg.inference_only=True``
+as tools/test.py and tools/infer.py build them (in bf16 the trainable
+linear and convolution weights are then stored in bf16). Training: seconds
+per AdamW step at batch 2. Ratios are to the official-mode figure of the
+same run.
 
 Example:
     python tools/analysis_tools/benchmark_changefine.py \\
@@ -121,7 +124,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def build_model(config: str, mode: str, fused: bool = True,
-                precision: str = 'fp32', frozen: str = 'fp32') -> nn.Module:
+                precision: str = 'fp32', frozen: str = 'fp32',
+                inference: bool = False) -> nn.Module:
     """The config's model, full size, random SAM/CLIP weights, plain BN.
 
     Args:
@@ -130,6 +134,8 @@ def build_model(config: str, mode: str, fused: bool = True,
         fused (bool): ``backbone.fused_attention``.
         precision (str): ``test_cfg.precision``.
         frozen (str): ``train_cfg.frozen_precision``.
+        inference (bool): ``test_cfg.inference_only``, as tools/test.py
+            and tools/infer.py set it.
 
     Returns:
         nn.Module: The model (seeded: the same weights in every process).
@@ -141,7 +147,8 @@ def build_model(config: str, mode: str, fused: bool = True,
     cfg.backbone.update(sam_checkpoint=None, clip_checkpoint=None,
                         fused_attention=fused)
     cfg.neck.norm_cfg = dict(type='BN')
-    cfg.test_cfg = dict(cfg.get('test_cfg') or {}, precision=precision)
+    cfg.test_cfg = dict(cfg.get('test_cfg') or {}, precision=precision,
+                        inference_only=inference)
     cfg.train_cfg = dict(cfg.get('train_cfg') or {},
                          frozen_precision=frozen)
     return MODELS.build(cfg)
@@ -322,7 +329,8 @@ def measure_inference(config: str, setting: str, real_data: str, size: int,
     setting) on the largest batch size's outputs."""
     mode, fused, precision, frozen, _ = SETTINGS[setting]
     device = torch.device(device)
-    model = build_model(config, mode, fused, precision, frozen)
+    model = build_model(config, mode, fused, precision, frozen,
+                        inference=True)
     model = model.to(device).eval()
     real, _ = load_real_pairs(real_data, size)
     inputs = _normalise(model, real).to(device)
@@ -403,7 +411,8 @@ def interleaved_table(args: argparse.Namespace) -> str:
     for setting in order:
         mode, fused, precision, frozen, _ = SETTINGS[setting]
         models[setting] = build_model(args.config, mode, fused, precision,
-                                      frozen).to(device).eval()
+                                      frozen, inference=True).to(
+                                          device).eval()
     real, _ = load_real_pairs(args.real_data, args.size)
     inputs = _normalise(models[BASELINE], real[:1]).to(device)
     best = {s: float('inf') for s in order}

@@ -6,7 +6,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
-from torch import Tensor
+from torch import Tensor, nn
 
 from changefine_mm.models.utils.precision import (autocast_to, floats,
                                                   precision_dtype)
@@ -14,6 +14,9 @@ from changefine_mm.registry import MODELS
 from .siam_encoder_decoder import SiamEncoderDecoder
 
 MODES = ('paper', 'official')
+# Layers whose weights bf16 autocast casts at every call (test_cfg
+# inference_only stores them in bf16 instead).
+PRODUCT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)
 # The loss settings inside ChangeFineLoss that carry their own mode.
 LOSS_PARTS = ('hybrid', 'contrast')
 
@@ -57,7 +60,13 @@ class ChangeFine(SiamEncoderDecoder):
     stores and runs those frozen encoders in bf16 for training too (no
     graph either way); the trainable parts follow the optimiser wrapper
     (``tools/train.py --amp``: bf16 autocast on CPU). bf16 in either
-    setting gives the backbone ``frozen_precision='bf16'``.
+    setting gives the backbone ``frozen_precision='bf16'``. For a model
+    that only runs inference (tools/test.py, tools/infer.py),
+    ``test_cfg.inference_only=True`` with ``precision='bf16'`` also stores
+    the linear and convolution weights of the trainable parts in bf16:
+    autocast casts them at every call anyway, so the outputs are the same
+    bit for bit, with less memory and no per-call casts; such a model
+    refuses ``train()``.
 
     Args:
         backbone (dict): :class:`SAMCLIPBackbone` config (without ``mode``).
@@ -104,12 +113,17 @@ class ChangeFine(SiamEncoderDecoder):
                 **kwargs)
         self.mode = mode
         self.eval_dtype = precision_dtype(eval_precision)
+        self.inference_only = bool(
+            (kwargs.get('test_cfg') or {}).get('inference_only', False))
         if self.eval_dtype == torch.bfloat16:
             # oneDNN's bf16 convolutions (UPerNet, MoE residual block, PCD
             # upscaling) run 10-20 % faster on NHWC weights; the model
             # output is the same up to rounding (docs/changefine.md).
             for part in (self.neck, self.decode_head):
                 part.to(memory_format=torch.channels_last)
+            if self.inference_only:
+                _store_products_in(self, self.eval_dtype,
+                                   skip=(self.backbone.text_encoder, ))
 
     @staticmethod
     def decode_head_with_mode(decode_head: dict, mode: str) -> dict:
@@ -152,6 +166,17 @@ class ChangeFine(SiamEncoderDecoder):
         ``test_cfg.precision`` in eval mode; float32 tensors."""
         with self._eval_autocast(inputs):
             return floats(super()._forward(inputs, data_samples))
+
+    def train(self, mode: bool = True) -> 'ChangeFine':
+        """nn.Module's ``train``; refused for an ``inference_only`` model
+        whose weights are stored in bf16."""
+        if mode and getattr(self, 'inference_only', False) and \
+                self.eval_dtype != torch.float32:
+            raise RuntimeError(
+                'ChangeFine: built with test_cfg.inference_only=True and '
+                'precision bf16, its weights are stored in bf16 and cannot '
+                'be trained; build it without test_cfg.inference_only')
+        return super().train(mode)
 
     def _eval_autocast(self, inputs: Tensor):
         dtype = torch.float32 if self.training else self.eval_dtype
@@ -206,6 +231,18 @@ def _precisions(kwargs: dict) -> Tuple[str, str]:
                         (train, 'train_cfg.frozen_precision')):
         precision_dtype(value, f'ChangeFine {name}')
     return test, 'bf16' if 'bf16' in (test, train) else 'fp32'
+
+
+def _store_products_in(model: nn.Module, dtype: torch.dtype,
+                       skip: Tuple[nn.Module, ...]) -> None:
+    """Store the weights and biases of ``model``'s linear and convolution
+    layers (outside ``skip``) in ``dtype``: autocast casts them to it at
+    every call anyway, so the outputs are the same bit for bit, with half
+    their memory and no per-call casts."""
+    skipped = {id(m) for part in skip for m in part.modules()}
+    for module in model.modules():
+        if isinstance(module, PRODUCT_LAYERS) and id(module) not in skipped:
+            module.to(dtype)
 
 
 def _warn_if_unreproducible(backbone: dict, init_seed: Optional[int]) -> None:
