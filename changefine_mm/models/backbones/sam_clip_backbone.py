@@ -285,7 +285,10 @@ class SAMCLIPBackbone(BaseModule):
     def _sam_features(self, x: torch.Tensor) -> List[torch.Tensor]:
         encoder = self.image_encoder
         tokens = encoder.patch_embed(x)
-        tokens = tokens + _resize_grid(encoder.pos_embed, tokens.shape[1:3])
+        # Contiguous once: the patch embedding is a permuted NCHW map, and
+        # every block's norms and residual sums would otherwise copy it.
+        tokens = (tokens + _resize_grid(encoder.pos_embed,
+                                        tokens.shape[1:3])).contiguous()
         # SAM's blocks turn sizes into Python numbers; an ONNX trace runs
         # the equal, size-agnostic form so the graph works at any size.
         tracing = torch.jit.is_tracing()
