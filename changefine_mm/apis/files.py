@@ -384,14 +384,33 @@ def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
         write_polygons(job.mask, job.polygons, min_area)
 
 
-def _run_image(inferencer, job: PairJob, window: int, overlap: int,
-               min_area: float) -> None:
+def predict_image_job(inferencer, job: PairJob, window: int,
+                      overlap: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Read a pair of plain images and predict it in memory: whole, or in
+    overlapping windows when it is larger than one window.
+
+    Args:
+        inferencer: A :class:`ChangeInferencer` (binary or semantic).
+        job (PairJob): The pair's input paths.
+        window (int): Window side in pixels.
+        overlap (int): Overlap of neighbouring windows in pixels.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: The (C, H, W) date-B image as read
+        (overlays paint on it) and the inferencer's per-pixel
+        probabilities of the pair.
+    """
     image_a, image_b = inferencer.load(job.path_a), inferencer.load(job.path_b)
     inferencer.check_pair([image_a, image_b], job.path_a, job.path_b)
     if max(image_a.shape[1:]) > window:
-        probs = inferencer.predict_pair(image_a, image_b, window, overlap)
-    else:
-        probs = inferencer.predict_arrays([image_a], [image_b])[0]
+        return image_b, inferencer.predict_pair(image_a, image_b, window,
+                                                overlap)
+    return image_b, inferencer.predict_arrays([image_a], [image_b])[0]
+
+
+def _run_image(inferencer, job: PairJob, window: int, overlap: int,
+               min_area: float) -> None:
+    image_b, probs = predict_image_job(inferencer, job, window, overlap)
     mask = inferencer.decide(probs)
     for path in job.outputs:
         if path is not None and osp.dirname(path):

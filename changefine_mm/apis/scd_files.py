@@ -26,7 +26,8 @@ from typing import List, Optional
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
 
-from .files import PairJob, check_inputs, plan_jobs
+from .files import (PairJob, check_inputs, plan_jobs,
+                    predict_image_job)
 from .geo import is_geotiff
 from .geotiff_inference import check_outputs
 from .inferencer import NODATA
@@ -143,12 +144,7 @@ def predict_scd_files(inferencer,
 def _run_image(inferencer, job: PairJob, window: int, overlap: int,
                covers: bool) -> None:
     """Predict a pair of plain images in memory and write its outputs."""
-    image_a, image_b = inferencer.load(job.path_a), inferencer.load(job.path_b)
-    inferencer.check_pair([image_a, image_b], job.path_a, job.path_b)
-    if max(image_a.shape[1:]) > window:
-        probs = inferencer.predict_pair(image_a, image_b, window, overlap)
-    else:
-        probs = inferencer.predict_arrays([image_a], [image_b])[0]
+    _, probs = predict_image_job(inferencer, job, window, overlap)
     maps = inferencer.maps(probs)
     palette = inferencer.palette
     write_from_to_raster(job.mask, maps['codes'], palette,
