@@ -15,50 +15,13 @@ import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 from mmengine.config import Config
-from mmseg.structures import SegDataSample
 
 from changefine_mm.models.change_detectors import SiamEncoderMultiDecoder
 from changefine_mm.registry import DATASETS, MODELS
 from .atomic_output import atomic_output
 from .geo import import_rasterio
 from .polygons import crs_of, iter_polygons
-
-
-def predict_scd_pair(model: torch.nn.Module, image_a: np.ndarray,
-                     image_b: np.ndarray) -> Dict[str, np.ndarray]:
-    """Change map and both dates' class maps of one pair (whole image, or
-    the config's slide mode).
-
-    Args:
-        model (nn.Module): A semantic change detector
-            (:class:`SiamEncoderMultiDecoder`), in eval mode.
-        image_a (np.ndarray): (C, H, W) date A as :func:`read_image` gives
-            it (BGR for 3 bands).
-        image_b (np.ndarray): (C, H, W) date B.
-
-    Returns:
-        dict: ``change``, ``from`` and ``to`` (H, W) int64 maps.
-    """
-    height, width = image_a.shape[1:]
-    inputs = torch.from_numpy(np.concatenate([image_a, image_b]))
-    shape = (height, width)
-    sample = SegDataSample(metainfo=dict(ori_shape=shape, img_shape=shape,
-                                         pad_shape=shape))
-    with torch.no_grad():
-        result = model.test_step(dict(inputs=[inputs],
-                                      data_samples=[sample]))[0]
-    if 'pred_sem_seg_from' not in result:
-        raise ValueError('the model predicts no semantic maps: semantic '
-                         'change inference needs a SiamEncoderMultiDecoder '
-                         'config (configs/scd/)')
-    return {
-        name: result.get(field).data.squeeze(0).long().cpu().numpy()
-        for name, field in (('change', 'pred_sem_seg'),
-                            ('from', 'pred_sem_seg_from'),
-                            ('to', 'pred_sem_seg_to'))
-    }
 
 
 def from_to_codes(change: np.ndarray, cover_from: np.ndarray,

@@ -15,6 +15,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from mmseg.structures import SegDataSample
 
 from conftest import REPO_ROOT
 
@@ -91,3 +92,31 @@ def blocky_pair(height: int, width: int, seed: int = 0):
     top, left = height // 4, width // 5
     image_b[top:3 * top, left:3 * left] = blocks(2 * top, 2 * left, rng)
     return image_a, image_b
+
+
+def predict_scd_pair(model: torch.nn.Module, image_a: np.ndarray,
+                     image_b: np.ndarray) -> dict:
+    """The model's own ``test_step`` maps of one pair (whole image, or the
+    config's slide mode): the reference the inference paths are held to.
+
+    Args:
+        model (nn.Module): A semantic change detector in eval mode.
+        image_a (np.ndarray): (C, H, W) date A as ``read_image`` gives it.
+        image_b (np.ndarray): (C, H, W) date B.
+
+    Returns:
+        dict: ``change``, ``from`` and ``to`` (H, W) int64 maps.
+    """
+    shape = image_a.shape[1:]
+    inputs = torch.from_numpy(np.concatenate([image_a, image_b]))
+    sample = SegDataSample(metainfo=dict(ori_shape=shape, img_shape=shape,
+                                         pad_shape=shape))
+    with torch.no_grad():
+        result = model.test_step(dict(inputs=[inputs],
+                                      data_samples=[sample]))[0]
+    return {
+        name: result.get(field).data.squeeze(0).long().cpu().numpy()
+        for name, field in (('change', 'pred_sem_seg'),
+                            ('from', 'pred_sem_seg_from'),
+                            ('to', 'pred_sem_seg_to'))
+    }

@@ -14,12 +14,12 @@ from rasterio.transform import from_origin
 from changefine_mm.apis.inferencer import build_change_model
 from changefine_mm.apis.scd_inference import (code_colours, from_to_codes,
                                               is_scd_config,
-                                              predict_scd_pair,
                                               semantic_map_classes,
                                               write_from_to_polygons,
                                               write_from_to_raster)
 from changefine_mm.datasets import SECONDDataset
 from conftest import REPO_ROOT, load_tool
+from scd_fixtures import predict_scd_pair
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

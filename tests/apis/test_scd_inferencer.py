@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 import scd_fixtures
-from scd_fixtures import DEMO, blocky_pair
+from scd_fixtures import DEMO, blocky_pair, predict_scd_pair
 
 from changefine_mm.apis import ChangeInferencer, build_change_model
-from changefine_mm.apis.scd_inference import predict_scd_pair
 from changefine_mm.apis.scd_inferencer import SCDInferencer, is_scd_model
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')

@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 from inference_fixtures import UTM, write_geotiff
 import scd_fixtures
-from scd_fixtures import RECEPTIVE_RADIUS, blocky_pair
+from scd_fixtures import RECEPTIVE_RADIUS, blocky_pair, predict_scd_pair
 
 from changefine_mm.apis.scd_files import predict_scd_files
 from changefine_mm.apis.scd_geotiff import cover_paths, predict_scd_geotiff
-from changefine_mm.apis.scd_inference import predict_scd_pair
 from changefine_mm.apis.sliding import window_rows
 from conftest import REPO_ROOT, load_tool
 
