@@ -39,6 +39,7 @@ import multiprocessing
 import os
 import os.path as osp
 import resource
+import statistics
 import tempfile
 import time
 from typing import Dict, List, Optional, Tuple
@@ -402,9 +403,11 @@ def measure_training(config: str, setting: str, real_data: str, size: int,
 
 def interleaved_table(args: argparse.Namespace) -> str:
     """Eval forward at batch 1 of every setting built in this process and
-    timed in turn, ``args.rounds`` rounds, best time each: the ratios
-    survive load changes of a shared machine that separate processes
-    (run one after the other) do not."""
+    timed in turn, ``args.rounds`` rounds: the best time of each setting,
+    and the median over the rounds of its ratio to the baseline timed in
+    the same round. Load changes of a shared machine move both timings of
+    a round together, so the paired ratios are steadier than separate
+    processes run one after the other."""
     device = torch.device(args.device)
     order = [BASELINE] + [s for s in args.settings if s != BASELINE]
     models = {}
@@ -415,25 +418,30 @@ def interleaved_table(args: argparse.Namespace) -> str:
                                           device).eval()
     real, _ = load_real_pairs(args.real_data, args.size)
     inputs = _normalise(models[BASELINE], real[:1]).to(device)
-    best = {s: float('inf') for s in order}
+    times: Dict[str, List[float]] = {s: [] for s in order}
     with torch.no_grad():
         for setting in order:
             models[setting](inputs, mode='tensor')  # warm-up
         for round_ in range(args.rounds):
             for setting in order:
-                seconds = _timed(
+                times[setting].append(_timed(
                     lambda: models[setting](inputs, mode='tensor'), device,
-                    1)
-                best[setting] = min(best[setting], seconds)
-            print(f'round {round_}: {best}', flush=True)
-    lines = ['| setting | s/pair (best) | x official |', '|---|---|---|']
+                    1))
+            print(f'round {round_}: ' + ', '.join(
+                f'{s} {t[-1]:.2f} s' for s, t in times.items()), flush=True)
+    lines = ['| setting | s/pair (best) | x official (best) | '
+             'x official (median of paired rounds) |', '|---|---|---|---|']
+    base = times[BASELINE]
     for setting in order:
-        lines.append(f'| {setting} | {best[setting]:.2f} | '
-                     f'{best[BASELINE] / best[setting]:.2f} |')
+        paired = statistics.median(
+            b / t for b, t in zip(base, times[setting]))
+        lines.append(f'| {setting} | {min(times[setting]):.2f} | '
+                     f'{min(base) / min(times[setting]):.2f} | '
+                     f'{paired:.2f} |')
     lines.append('')
     lines.append(f'{args.device}, {torch.get_num_threads()} thread(s), '
                  f'batch 1, {args.size}x{args.size}, one process, settings '
-                 f'timed in turn, best of {args.rounds} round(s).')
+                 f'timed in turn, {args.rounds} round(s).')
     return '\n'.join(lines)
 
 
