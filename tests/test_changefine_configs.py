@@ -59,7 +59,8 @@ def test_official_hyper_parameters(name):
     wrapper = cfg.optim_wrapper
     assert wrapper.type == 'AmpOptimWrapper'
     assert wrapper.optimizer == dict(type='AdamW', lr=lr, betas=(0.9, 0.999),
-                                     eps=1e-6, weight_decay=wd)
+                                     eps=1e-6, weight_decay=wd,
+                                     fused=True)
     assert wrapper.paramwise_cfg == dict(flat_decay_mult=0.0)
     assert cfg.train_dataloader.batch_size == batch
     assert cfg.train_cfg.max_iters == iters

@@ -17,6 +17,6 @@ optim_wrapper = dict(
     loss_scale='dynamic',
     optimizer=dict(
         type='AdamW', lr=1e-5, betas=(0.9, 0.999), eps=1e-6,
-        weight_decay=0.05),
+        weight_decay=0.05, fused=True),
     constructor='TrainableOptimWrapperConstructor',
     paramwise_cfg=dict(flat_decay_mult=0.0))
