@@ -4,7 +4,8 @@ Polygons come from GDAL's polygonize (``rasterio.features.shapes``), run
 directly on the mask GeoTIFF band so that the raster is never loaded
 whole; coordinates are in the raster's CRS (pixels for images without
 georeferencing). Each feature has the mask value (``class``, 1 = change
-for binary models) and its ``area`` in square CRS units (m² for a
+for binary models; semantic change: the attributes of a
+:class:`PolygonFields`) and its ``area`` in square CRS units (m² for a
 projected CRS, pixels without one). Polygons smaller than ``min_area``
 are dropped. GeoPackage output uses pyogrio and shapely (``pip install
 "changefine-mm[geo]"``). The areas (and so the GeoJSON path) need only
@@ -15,7 +16,8 @@ import json
 import logging
 import os
 import os.path as osp
-from typing import Iterator, List, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -27,6 +29,25 @@ Ring = Sequence[Tuple[float, float]]
 MaskSource = Union[str, np.ndarray]
 FORMATS = {'.geojson': 'GeoJSON', '.json': 'GeoJSON', '.gpkg': 'GPKG'}
 GPKG_BATCH = 10000
+
+
+@dataclass(frozen=True)
+class PolygonFields:
+    """The attributes of a polygon besides its area, from its mask value.
+
+    Attributes:
+        names (tuple[str]): Attribute names, in file order.
+        dtypes (tuple): numpy type of each (``object`` for text).
+        values (callable): mask value -> tuple of attribute values, or
+            None to leave the polygon out.
+    """
+    names: Tuple[str, ...]
+    dtypes: Tuple[type, ...]
+    values: Callable[[int], Optional[tuple]]
+
+
+# Binary (and multi-class) masks: the mask value as ``class``.
+CLASS_FIELDS = PolygonFields(('class', ), (np.int32, ), lambda v: (v, ))
 
 
 def ring_area(ring: Ring) -> float:
@@ -50,14 +71,17 @@ def polygon_area(rings: List[Ring]) -> float:
 
 
 def iter_polygons(mask: MaskSource,
-                  min_area: float = 0.0) -> Iterator[Tuple[dict, int, float]]:
+                  min_area: float = 0.0,
+                  nodata: int = MASK_NODATA
+                  ) -> Iterator[Tuple[dict, int, float]]:
     """Change polygons of a mask.
 
     Args:
         mask (str | np.ndarray): Mask GeoTIFF written by the inference, or
-            an (H, W) uint8 mask array (pixel coordinates); 0 = no change,
-            255 = nodata, other values = change classes.
+            an (H, W) uint8 (or uint16) mask array (pixel coordinates);
+            0 = no change, ``nodata``, other values = change classes.
         min_area (float): Smallest kept area in square CRS units.
+        nodata (int): Mask value left out (the mask's nodata).
 
     Yields:
         tuple: GeoJSON-like geometry, class value, area.
@@ -66,18 +90,23 @@ def iter_polygons(mask: MaskSource,
     from rasterio.features import shapes
     if isinstance(mask, np.ndarray):
         found = shapes(mask, mask=mask > 0, connectivity=8)
-        yield from _keep(found, min_area)
+        yield from _keep(found, min_area, nodata)
         return
     with rasterio.open(mask) as src:
         band = rasterio.band(src, 1)
-        # The band is its own mask: 0 (no change) is left out.
-        yield from _keep(shapes(band, mask=band, connectivity=8), min_area)
+        # A uint8 band is its own mask: 0 (no change) is left out. GDAL
+        # takes only 8-bit masks, so the 0 regions of wider bands (uint16
+        # from-to codes) are polygonized too and dropped by _keep.
+        own_mask = band if src.dtypes[0] == 'uint8' else None
+        yield from _keep(shapes(band, mask=own_mask, connectivity=8),
+                         min_area, nodata)
 
 
-def _keep(found, min_area: float) -> Iterator[Tuple[dict, int, float]]:
+def _keep(found, min_area: float,
+          nodata: int) -> Iterator[Tuple[dict, int, float]]:
     for geometry, value in found:
         value = int(value)
-        if value == MASK_NODATA:
+        if value in (0, nodata):
             continue
         area = polygon_area(geometry['coordinates'])
         if area >= min_area:
@@ -104,7 +133,9 @@ def polygon_format(path: str) -> str:
 
 
 def write_polygons(mask: MaskSource, out_path: str,
-                   min_area: float = 0.0) -> int:
+                   min_area: float = 0.0,
+                   fields: PolygonFields = CLASS_FIELDS,
+                   nodata: int = MASK_NODATA) -> int:
     """Vectorise the changes of a mask.
 
     Args:
@@ -112,6 +143,9 @@ def write_polygons(mask: MaskSource, out_path: str,
             coordinates).
         out_path (str): ``.geojson``/``.json`` or ``.gpkg`` file.
         min_area (float): Smallest kept polygon area (square CRS units).
+        fields (PolygonFields): Attributes of each polygon besides its
+            area (default: the mask value as ``class``).
+        nodata (int): Mask value that is no polygon.
 
     Returns:
         int: Number of polygons written.
@@ -123,15 +157,26 @@ def write_polygons(mask: MaskSource, out_path: str,
                   'square degrees', logger='current', level=logging.WARNING)
     if osp.dirname(out_path):
         os.makedirs(osp.dirname(out_path), exist_ok=True)
-    polygons = iter_polygons(mask, min_area)
+    polygons = _with_fields(iter_polygons(mask, min_area, nodata), fields)
     # Complete or absent: a failure leaves no half-written file.
     with atomic_output(out_path) as partial:
         if fmt == 'GeoJSON':
-            return _write_geojson(polygons, partial, crs)
-        return _write_gpkg(polygons, partial, crs)
+            return _write_geojson(polygons, partial, crs, fields)
+        return _write_gpkg(polygons, partial, crs, fields)
 
 
-def _write_geojson(polygons, out_path: str, crs) -> int:
+def _with_fields(polygons, fields: PolygonFields
+                 ) -> Iterator[Tuple[dict, tuple, float]]:
+    """(geometry, attribute values, area) of the polygons kept by
+    ``fields``."""
+    for geometry, value, area in polygons:
+        values = fields.values(value)
+        if values is not None:
+            yield geometry, values, area
+
+
+def _write_geojson(polygons, out_path: str, crs,
+                   fields: PolygonFields) -> int:
     """Stream features into a GeoJSON FeatureCollection, one per line."""
     header = {'type': 'FeatureCollection'}
     if crs is not None:
@@ -143,16 +188,18 @@ def _write_geojson(polygons, out_path: str, crs) -> int:
     count = 0
     with open(out_path, 'w') as f:
         f.write(json.dumps(header)[:-1] + ', "features": [\n')
-        for geometry, value, area in polygons:
+        for geometry, values, area in polygons:
+            properties = dict(zip(fields.names, values), area=area)
             feature = dict(type='Feature', geometry=geometry,
-                           properties={'class': value, 'area': area})
+                           properties=properties)
             f.write((',\n' if count else '') + json.dumps(feature))
             count += 1
         f.write('\n]}\n')
     return count
 
 
-def _write_gpkg(polygons, out_path: str, crs) -> int:
+def _write_gpkg(polygons, out_path: str, crs,
+                fields: PolygonFields) -> int:
     """Write features to a GeoPackage in batches (pyogrio)."""
     try:
         import shapely
@@ -168,10 +215,13 @@ def _write_gpkg(polygons, out_path: str, crs) -> int:
 
     def flush(append: bool) -> None:
         geometry = shapely.to_wkb([shape(g) for g, _, _ in batch])
+        columns = [np.array([v[i] for _, v, _ in batch], dtype)
+                   for i, dtype in enumerate(fields.dtypes)]
         write(out_path, geometry,
-              field_data=[np.array([v for _, v, _ in batch], np.int32),
-                          np.array([a for _, _, a in batch], np.float64)],
-              fields=['class', 'area'], driver='GPKG', layer='changes',
+              field_data=columns + [
+                  np.array([a for _, _, a in batch], np.float64)],
+              fields=list(fields.names) + ['area'], driver='GPKG',
+              layer='changes',
               geometry_type='Polygon',
               crs=None if crs is None else crs.to_wkt(), append=append)
 

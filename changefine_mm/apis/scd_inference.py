@@ -8,11 +8,10 @@ nothing changed, ``1 + from * K + to`` where the pixel changed, so
 paints each code with the colour of its *to* class (unchanged black).
 """
 import inspect
-import json
 import os
 import os.path as osp
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.config import Config
@@ -21,7 +20,7 @@ from changefine_mm.models.change_detectors import SiamEncoderMultiDecoder
 from changefine_mm.registry import DATASETS, MODELS
 from .atomic_output import atomic_output
 from .geo import import_rasterio
-from .polygons import crs_of, iter_polygons
+from .polygons import PolygonFields, write_polygons
 
 
 def from_to_codes(change: np.ndarray, cover_from: np.ndarray,
@@ -136,48 +135,48 @@ def write_raster(path: str, bands: np.ndarray,
                 dst.write_colormap(1, colours)
 
 
+def from_to_fields(classes: Sequence[str]) -> PolygonFields:
+    """Polygon attributes of a from-to code: ``code``, ``from``, ``to``.
+
+    Args:
+        classes (sequence[str]): Name of each class index (K names).
+
+    Returns:
+        PolygonFields: Leaves out values above K * K (nodata).
+    """
+    count = len(classes)
+
+    def values(code: int) -> Optional[tuple]:
+        if code > count * count:
+            return None
+        source, target = divmod(code - 1, count)
+        return code, classes[source], classes[target]
+
+    return PolygonFields(('code', 'from', 'to'), (np.int32, object, object),
+                         values)
+
+
 def write_from_to_polygons(codes, out_path: str, classes: Sequence[str],
                            min_area: float = 0.0) -> int:
-    """Polygons of the from-to raster as GeoJSON with ``from``/``to``.
+    """Polygons of the from-to raster with ``code``, ``from``, ``to`` and
+    ``area``, as the binary path writes its polygons
+    (:func:`~changefine_mm.apis.polygons.write_polygons`: GeoJSON, or
+    GeoPackage with pyogrio).
 
     Args:
         codes (str | np.ndarray): The from-to GeoTIFF or code array.
-        out_path (str): ``.geojson`` / ``.json`` file.
+        out_path (str): ``.geojson`` / ``.json`` or ``.gpkg`` file.
         classes (sequence[str]): Name of each class index.
         min_area (float): Smallest kept area (square CRS units).
 
     Returns:
         int: Number of polygons written.
     """
-    if osp.splitext(out_path)[1].lower() not in ('.geojson', '.json'):
-        raise ValueError(f'{out_path}: semantic change polygons are '
-                         'written as GeoJSON (.geojson)')
-    count, crs = len(classes), crs_of(codes)
     if isinstance(codes, np.ndarray) and codes.dtype != np.uint8:
         codes = codes.astype(np.int32)  # GDAL polygonize has no uint16
-    header: dict = {'type': 'FeatureCollection'}
-    if crs is not None:
-        epsg = crs.to_epsg()
-        header['crs'] = {'type': 'name', 'properties': {
-            'name': f'urn:ogc:def:crs:EPSG::{epsg}' if epsg else crs.to_wkt()
-        }}
-    features: List[str] = []
-    for geometry, code, area in iter_polygons(codes, min_area):
-        if code > count * count:  # nodata (largest value of the type)
-            continue
-        source, target = divmod(code - 1, count)
-        features.append(json.dumps(dict(
-            type='Feature', geometry=geometry,
-            properties={'code': code, 'from': classes[source],
-                        'to': classes[target], 'area': area})))
-    if osp.dirname(out_path):
-        os.makedirs(osp.dirname(out_path), exist_ok=True)
-    with atomic_output(out_path) as partial:
-        with open(partial, 'w') as f:
-            f.write(json.dumps(header)[:-1] + ', "features": [\n')
-            f.write(',\n'.join(features))
-            f.write('\n]}\n')
-    return len(features)
+    nodata = code_nodata(code_dtype(len(classes)))
+    return write_polygons(codes, out_path, min_area, from_to_fields(classes),
+                          nodata)
 
 
 def is_scd_config(config: Union[str, Config]) -> bool:

@@ -75,8 +75,8 @@ def test_raster_and_polygons(tmp_path):
     # 2x3 pixels of 10 m = 600 m², 2x2 = 400 m².
     assert found == {('low vegetation', 'building', 600.0),
                      ('water', 'ground', 400.0)}
-    with pytest.raises(ValueError, match='GeoJSON'):
-        write_from_to_polygons(out, str(tmp_path / 'x.gpkg'), CLASSES)
+    with pytest.raises(ValueError, match='unknown polygon format'):
+        write_from_to_polygons(out, str(tmp_path / 'x.shp'), CLASSES)
 
 
 def test_predict_and_tool(tmp_path):
