@@ -13,10 +13,11 @@ Examples:
         --window 512 --overlap 128 --save-prob --polygons out/change.gpkg
     # the same on 4 GPUs (or CPU processes): tools/dist_infer.sh
     # semantic change model (configs/scd/): from-to class GeoTIFF (big
-    # GeoTIFF scenes window by window), class maps per date, polygons
+    # GeoTIFF scenes window by window), class maps per date, overlay,
+    # polygons with from/to classes
     python tools/infer.py SCD_CONFIG CKPT a.tif b.tif -o out/from_to.tif \
-        --window 512 --overlap 128 --save-classes \
-        --polygons out/from_to.geojson
+        --window 512 --overlap 128 --save-classes --overlay \
+        --polygons out/from_to.gpkg
 """
 import argparse
 import os.path as osp
@@ -166,18 +167,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         overwrite=args.overwrite, progress=not args.no_progress,
         recursive=args.recursive, strip_width=args.strip_width,
         tile=args.tile)
+    common.update(overlay=args.overlay,
+                  polygon_format_name=args.polygon_format)
     if isinstance(inferencer, SCDInferencer):
-        if args.overlay or args.polygon_format != 'geojson':
-            raise ValueError('semantic change models write no overlay and '
-                             'GeoJSON polygons only (drop --overlay / '
-                             '--polygon-format gpkg)')
         jobs = predict_scd_files(inferencer, args.a, args.b, args.out,
                                  covers=args.save_classes, **common)
     else:
-        jobs = predict_files(inferencer, args.a, args.b, args.out,
-                             overlay=args.overlay,
-                             polygon_format_name=args.polygon_format,
-                             **common)
+        jobs = predict_files(inferencer, args.a, args.b, args.out, **common)
     rank, world = get_dist_info()
     if world > 1:
         predicted = sum(job.stats.predicted for job in jobs if job.stats)

@@ -27,7 +27,7 @@ renamed when complete, so a failure leaves no partial file behind.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -38,9 +38,9 @@ from changefine_mm.utils.pixel_scaling import (ScaleRule, check_scalable,
                                                display_uint8)
 
 from .atomic_output import atomic_output
-from .geo import GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff
+from .geo import (GEO_SUFFIXES, GeoPair, import_rasterio, is_geotiff,
+                  paint_changes, write_overlay)
 from .geotiff_inference import check_outputs, predict_geotiff
-from .inferencer import NODATA
 from .polygons import FORMATS, polygon_format, write_polygons
 from .progress import WindowProgress
 from .scene import SceneStats
@@ -368,7 +368,6 @@ def check_inputs(jobs: List[PairJob], align: bool) -> None:
 def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
                  min_area: float, align: bool, share_windows: bool,
                  progress: bool, scene_options: dict) -> None:
-    from .geo import write_overlay
     job.stats = predict_geotiff(
         inferencer, job.path_a, job.path_b, job.mask, job.prob,
         window=window, overlap=overlap, align=align, overwrite=True,
@@ -376,12 +375,27 @@ def _run_geotiff(inferencer, job: PairJob, window: int, overlap: int,
     if share_windows and get_dist_info()[0] != 0:
         return
     if job.overlay:
-        rgb = inferencer.bands if len(inferencer.bands or ()) == 3 else \
-            (1, 2, 3)
-        write_overlay(job.path_b, job.mask, job.overlay,
-                      tile=scene_options.get('tile', 256), rgb_bands=rgb)
+        write_scene_overlay(inferencer, job, scene_options.get('tile', 256))
     if job.polygons:
         write_polygons(job.mask, job.polygons, min_area)
+
+
+def write_scene_overlay(inferencer, job: PairJob, tile: int,
+                        paint: Callable = paint_changes) -> None:
+    """Paint a GeoTIFF pair's written mask on date B, block by block.
+
+    Args:
+        inferencer: The model (its 3 ``bands`` are date B's RGB, else
+            bands 1, 2, 3).
+        job (PairJob): The pair, its mask and overlay paths.
+        tile (int): Output tile side.
+        paint (callable): ``(rgb, mask) -> painted`` of
+            :func:`~changefine_mm.apis.geo.write_overlay`.
+    """
+    rgb = inferencer.bands if len(inferencer.bands or ()) == 3 else \
+        (1, 2, 3)
+    write_overlay(job.path_b, job.mask, job.overlay, tile=tile,
+                  rgb_bands=rgb, paint=paint)
 
 
 def predict_image_job(inferencer, job: PairJob, window: int,
@@ -419,14 +433,26 @@ def _run_image(inferencer, job: PairJob, window: int, overlap: int,
     if job.prob:
         _write_plain_prob(job.prob, probs)
     if job.overlay:
-        from changefine_mm.visualization import overlay_changes
-        rgb = image_b[::-1].transpose(1, 2, 0) if len(image_b) == 3 else \
-            np.repeat(image_b[:1].transpose(1, 2, 0), 3, axis=2)
-        painted = overlay_changes(np.ascontiguousarray(display_uint8(rgb)),
-                                  (mask > 0) & (mask != NODATA))
-        _write_image(job.overlay, painted[..., ::-1])
+        write_image_overlay(job.overlay, image_b, mask)
     if job.polygons:
         write_polygons(mask, job.polygons, min_area)
+
+
+def write_image_overlay(path: str, image_b: np.ndarray, mask: np.ndarray,
+                        paint: Callable = paint_changes) -> None:
+    """Paint a mask on date B of a plain image pair and write it.
+
+    Args:
+        path (str): Image file to write (PNG).
+        image_b (np.ndarray): (C, H, W) date B as read (BGR for 3 bands).
+        mask (np.ndarray): (H, W) mask (or from-to codes).
+        paint (callable): ``(rgb, mask) -> painted`` of
+            :func:`~changefine_mm.apis.geo.write_overlay`.
+    """
+    rgb = image_b[::-1].transpose(1, 2, 0) if len(image_b) == 3 else \
+        np.repeat(image_b[:1].transpose(1, 2, 0), 3, axis=2)
+    painted = paint(np.ascontiguousarray(display_uint8(rgb)), mask)
+    _write_image(path, painted[..., ::-1])
 
 
 def _write_image(path: str, image: np.ndarray) -> None:

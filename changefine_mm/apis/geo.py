@@ -9,7 +9,7 @@ written under temporary names and renamed when complete
 (:mod:`~changefine_mm.apis.atomic_output`); read errors name the file.
 """
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -406,9 +406,26 @@ class GeoTiffSink:
                 discard(partial_path(path))
 
 
+def paint_changes(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Paint a binary mask's changes on an image (magenta, outlined).
+
+    Args:
+        rgb (np.ndarray): (H, W, 3) uint8 RGB image.
+        mask (np.ndarray): (H, W) mask: > 0 changed, ``MASK_NODATA``
+            nodata.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 overlay.
+    """
+    from changefine_mm.visualization import overlay_changes
+    return overlay_changes(rgb, (mask > 0) & (mask != MASK_NODATA))
+
+
 def write_overlay(image_path: str, mask_path: str, out_path: str,
                   tile: int = 256, compress: str = 'deflate',
-                  rgb_bands: Sequence[int] = (1, 2, 3)) -> None:
+                  rgb_bands: Sequence[int] = (1, 2, 3),
+                  paint: Callable[[np.ndarray, np.ndarray],
+                                  np.ndarray] = paint_changes) -> None:
     """Paint the changes of a mask onto an RGB raster, block by block.
 
     Non-8-bit images are stretched for display only (see
@@ -422,11 +439,12 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
         compress (str): GDAL compression.
         rgb_bands (Sequence[int]): Red, green and blue band numbers, e.g.
             ``(4, 3, 2)`` for Sentinel-2.
+        paint (callable): ``(rgb block, mask block) -> painted block``
+            (default :func:`paint_changes`; semantic change paints each
+            class in its colour).
     """
     rasterio = import_rasterio()
     from rasterio.windows import Window as RioWindow
-
-    from changefine_mm.visualization import overlay_changes
     rgb_bands = [int(b) for b in rgb_bands]
     with open_raster(image_path) as src, rasterio.open(mask_path) as mask:
         if src.count < max(rgb_bands):
@@ -448,10 +466,8 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
                                          f'{col}, row {row}', err) from err
                     if scale is not None:
                         rgb = np.clip(rgb / scale * 255, 0, 255)
-                    pred = mask.read(1, window=window)
-                    pred = (pred > 0) & (pred != MASK_NODATA)
-                    painted = overlay_changes(
-                        rgb.astype(np.uint8).transpose(1, 2, 0), pred)
+                    painted = paint(rgb.astype(np.uint8).transpose(1, 2, 0),
+                                    mask.read(1, window=window))
                     dst.write(painted.transpose(2, 0, 1), window=window)
 
 

@@ -11,7 +11,11 @@ is the ``-o`` file, which must be a ``.tif``):
 * ``NAME_from.tif``, ``NAME_to.tif``: each date's class map
   (``covers=True``);
 * ``NAME_prob.tif``: the ``1 + 2K`` probabilities (``prob=True``);
-* polygons with ``from``/``to`` attributes (``polygons=``, GeoJSON).
+* ``NAME_overlay.tif`` (GeoTIFF input) or ``.png``: changed pixels in
+  the colour of their *to* class on date B (``overlay=True``,
+  :mod:`~changefine_mm.apis.scd_overlay`);
+* polygons with ``code``, ``from``, ``to`` and ``area`` (``polygons=``,
+  GeoJSON or GeoPackage as the binary path writes them).
 
 GeoTIFF pairs are predicted window by window with bounded memory
 (:func:`~changefine_mm.apis.scd_geotiff.predict_scd_geotiff`); other
@@ -26,8 +30,8 @@ from typing import List, Optional
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
 
-from .files import (PairJob, check_inputs, plan_jobs,
-                    predict_image_job)
+from .files import (PairJob, check_inputs, plan_jobs, predict_image_job,
+                    write_image_overlay, write_scene_overlay)
 from .geo import is_geotiff
 from .geotiff_inference import check_outputs
 from .inferencer import NODATA
@@ -35,11 +39,13 @@ from .progress import WindowProgress
 from .scd_geotiff import class_colours, cover_paths, predict_scd_geotiff
 from .scd_inference import (write_from_to_polygons, write_from_to_raster,
                             write_raster)
+from .scd_overlay import Painter, from_to_painter
 
 
 def plan_scd_jobs(input_a: str, input_b: str, out: str, prob: bool,
-                  polygons: Optional[str],
-                  recursive: bool) -> List[PairJob]:
+                  polygons: Optional[str], recursive: bool,
+                  overlay: bool = False,
+                  polygon_format_name: str = 'geojson') -> List[PairJob]:
     """The pairs and their outputs (``NAME.tif`` for every input type).
 
     Args:
@@ -47,8 +53,11 @@ def plan_scd_jobs(input_a: str, input_b: str, out: str, prob: bool,
         input_b (str): Date-B image or folder.
         out (str): From-to ``.tif`` (pair) or output folder (folders).
         prob (bool): Also write probabilities.
-        polygons (str, optional): ``.geojson`` file (pair) or folder.
+        polygons (str, optional): ``.geojson``/``.gpkg`` file (pair) or
+            folder.
         recursive (bool): Folders: pair sub-folders too.
+        overlay (bool): Also write overlays.
+        polygon_format_name (str): 'geojson' or 'gpkg' (folders).
 
     Returns:
         list[PairJob]: The jobs (``mask`` is the from-to raster).
@@ -61,12 +70,8 @@ def plan_scd_jobs(input_a: str, input_b: str, out: str, prob: bool,
     if not folders and suffix not in ('.tif', '.tiff'):
         raise ValueError(f'semantic change inference writes a GeoTIFF with '
                          f'a colour table: name the output .tif, not {out}')
-    if not folders and polygons is not None and \
-            osp.splitext(polygons)[1].lower() not in ('.geojson', '.json'):
-        raise ValueError(f'{polygons}: semantic change polygons are '
-                         'written as GeoJSON (.geojson)')
-    jobs = plan_jobs(input_a, input_b, out, prob, False, polygons,
-                     'geojson', recursive)
+    jobs = plan_jobs(input_a, input_b, out, prob, overlay, polygons,
+                     polygon_format_name, recursive)
     for job in jobs:
         stem = osp.splitext(job.mask)[0]
         job.mask = stem + '.tif'
@@ -82,7 +87,9 @@ def predict_scd_files(inferencer,
                       overlap: int = 128,
                       prob: bool = False,
                       covers: bool = False,
+                      overlay: bool = False,
                       polygons: Optional[str] = None,
+                      polygon_format_name: str = 'geojson',
                       min_area: float = 0.0,
                       align: bool = False,
                       overwrite: bool = False,
@@ -100,7 +107,11 @@ def predict_scd_files(inferencer,
         overlap (int): Window overlap.
         prob (bool): Write probabilities.
         covers (bool): Write each date's class map.
-        polygons (str, optional): GeoJSON file (pair) or folder.
+        overlay (bool): Write overlays on date B.
+        polygons (str, optional): Polygon file (pair: ``.geojson`` or
+            ``.gpkg``) or folder.
+        polygon_format_name (str): Polygon format for folders ('geojson'
+            or 'gpkg').
         min_area (float): Smallest polygon area (square CRS units).
         align (bool): Reproject B onto A's grid when grids differ.
         overwrite (bool): Replace existing outputs.
@@ -112,7 +123,8 @@ def predict_scd_files(inferencer,
     Returns:
         list[PairJob]: The jobs this rank ran.
     """
-    jobs = plan_scd_jobs(input_a, input_b, out, prob, polygons, recursive)
+    jobs = plan_scd_jobs(input_a, input_b, out, prob, polygons, recursive,
+                         overlay, polygon_format_name)
     outputs = [p for job in jobs for p in job.outputs]
     if covers:
         outputs += [p for job in jobs for p in cover_paths(job.mask)]
@@ -124,6 +136,9 @@ def predict_scd_files(inferencer,
     mine = jobs if share_windows else jobs[rank::world]
     pairs = WindowProgress(len(mine), progress and not share_windows and
                            rank == 0, unit='pairs')
+    paint = from_to_painter(len(inferencer.classes), inferencer.palette)
+    # A single pair split by windows: rank 0 writes its outputs.
+    writes = rank == 0 or not share_windows
     for job in mine:
         if is_geotiff(job.path_a):
             job.stats = predict_scd_geotiff(
@@ -131,9 +146,12 @@ def predict_scd_files(inferencer,
                 covers, overwrite=True, window=window, overlap=overlap,
                 align=align, share_windows=share_windows,
                 progress=progress and share_windows, **scene_options)
-        elif rank == 0 or not share_windows:
-            _run_image(inferencer, job, window, overlap, covers)
-        if job.polygons and (rank == 0 or not share_windows):
+            if job.overlay and writes:
+                write_scene_overlay(inferencer, job,
+                                    scene_options.get('tile', 256), paint)
+        elif writes:
+            _run_image(inferencer, job, window, overlap, covers, paint)
+        if job.polygons and writes:
             write_from_to_polygons(job.mask, job.polygons,
                                    inferencer.classes, min_area)
         pairs.update(1)
@@ -142,9 +160,9 @@ def predict_scd_files(inferencer,
 
 
 def _run_image(inferencer, job: PairJob, window: int, overlap: int,
-               covers: bool) -> None:
+               covers: bool, paint: Painter) -> None:
     """Predict a pair of plain images in memory and write its outputs."""
-    _, probs = predict_image_job(inferencer, job, window, overlap)
+    image_b, probs = predict_image_job(inferencer, job, window, overlap)
     maps = inferencer.maps(probs)
     palette = inferencer.palette
     write_from_to_raster(job.mask, maps['codes'], palette,
@@ -157,3 +175,5 @@ def _run_image(inferencer, job: PairJob, window: int, overlap: int,
     if job.prob:
         write_raster(job.prob, probs.astype(np.float32), job.path_a,
                      nodata=float('nan'))
+    if job.overlay:
+        write_image_overlay(job.overlay, image_b, maps['codes'], paint)

@@ -1,7 +1,7 @@
 """ChangeVisualizer: A | B | prediction overlaid with TP / FP / FN colours."""
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import cv2
 import mmcv
@@ -55,12 +55,15 @@ def overlay_changes(image: np.ndarray,
                     label: Optional[np.ndarray] = None,
                     alpha: float = 0.5,
                     ignore_index: int = 255,
-                    outline: bool = True) -> np.ndarray:
+                    outline: bool = True,
+                    colour: Tuple[int, int, int] = PRED_COLOUR
+                    ) -> np.ndarray:
     """Paint predicted changes onto an RGB image.
 
     With a label, true positives are cyan, false positives yellow and
     false negatives magenta; without one, every predicted change is
-    magenta (:func:`change_legend` gives the matching legend).
+    ``colour``, magenta by default (:func:`change_legend` gives the
+    matching legend).
 
     Args:
         image (np.ndarray): (H, W, 3) uint8 RGB image.
@@ -69,13 +72,14 @@ def overlay_changes(image: np.ndarray,
         alpha (float): Opacity of the colours.
         ignore_index (int): Label value left unpainted.
         outline (bool): Also draw each region's boundary opaquely.
+        colour (tuple): RGB colour of the changes without a label.
 
     Returns:
         np.ndarray: The (H, W, 3) uint8 overlay.
     """
     pred = pred.astype(bool)
     if label is None:
-        layers = [(pred, PRED_COLOUR)]
+        layers = [(pred, colour)]
     else:
         valid = label != ignore_index
         truth = (label == 1) & valid

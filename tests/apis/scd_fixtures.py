@@ -42,30 +42,44 @@ RECEPTIVE_RADIUS = 32
 _CACHE = {}
 
 
+def write_tiny_scd(root, config_text: str, name: str = 'scd_tiny') -> tuple:
+    """Write a tiny SCD config and its seeded checkpoint (module doc).
+
+    Args:
+        root (path-like): Folder to write into.
+        config_text (str): The config (e.g. :data:`TINY_SCD_CONFIG`).
+        name (str): File stem of the config and checkpoint.
+
+    Returns:
+        tuple[str, str]: (config path, checkpoint path).
+    """
+    from changefine_mm.apis import build_change_model
+    config = osp.join(str(root), f'{name}.py')
+    with open(config, 'w') as f:
+        f.write(config_text)
+    torch.manual_seed(0)
+    model = build_change_model(config)
+    heads = model.decode_head.heads()
+    for head in heads.values():
+        torch.nn.init.normal_(head.conv_seg.weight, std=3.0)
+    binary = heads['seg_logits']
+    torch.nn.init.zeros_(binary.convs[0].conv.bias)
+    weight = binary.conv_seg.weight.data
+    weight[1] = weight[1].abs()
+    weight[0] = -weight[1]
+    binary.conv_seg.bias.data[:] = torch.tensor([0.1, -0.1])
+    checkpoint = osp.join(str(root), f'{name}.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(iter=1)),
+               checkpoint)
+    return config, checkpoint
+
+
 @pytest.fixture(scope='session')
 def tiny_scd_files(tmp_path_factory):
     """(config path, checkpoint path) of the seeded tiny SCD model."""
     if 'files' not in _CACHE:
-        from changefine_mm.apis import build_change_model
-        root = tmp_path_factory.mktemp('tiny_scd')
-        config = str(root / 'scd_tiny.py')
-        with open(config, 'w') as f:
-            f.write(TINY_SCD_CONFIG)
-        torch.manual_seed(0)
-        model = build_change_model(config)
-        heads = model.decode_head.heads()
-        for head in heads.values():
-            torch.nn.init.normal_(head.conv_seg.weight, std=3.0)
-        binary = heads['seg_logits']
-        torch.nn.init.zeros_(binary.convs[0].conv.bias)
-        weight = binary.conv_seg.weight.data
-        weight[1] = weight[1].abs()
-        weight[0] = -weight[1]
-        binary.conv_seg.bias.data[:] = torch.tensor([0.1, -0.1])
-        checkpoint = str(root / 'scd_tiny.pth')
-        torch.save(dict(state_dict=model.state_dict(), meta=dict(iter=1)),
-                   checkpoint)
-        _CACHE['files'] = (config, checkpoint)
+        _CACHE['files'] = write_tiny_scd(
+            tmp_path_factory.mktemp('tiny_scd'), TINY_SCD_CONFIG)
     return _CACHE['files']
 
 

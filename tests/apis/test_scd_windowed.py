@@ -211,9 +211,9 @@ def test_tool_big_scene_folders_and_flags(tiny_scd_files, tmp_path):
         assert src.transform == ref.transform and src.crs == ref.crs
     with pytest.raises(FileExistsError, match='--overwrite'):
         tool.main([config, checkpoint, path_a, path_b, '-o', out])
-    with pytest.raises(ValueError, match='no overlay'):
+    with pytest.raises(ValueError, match='unknown polygon format'):
         tool.main([config, checkpoint, path_a, path_b, '-o', out,
-                   '--overlay'])
+                   '--overwrite', '--polygons', str(tmp_path / 'x.shp')])
 
     # folders of PNG pairs: NAME.tif (from-to GeoTIFF) per pair
     for folder in ('A', 'B'):
