@@ -33,7 +33,7 @@ converter = load_tool('model_converters', 'changefine_binary_to_scd.py')
 
 
 def write_binary(path: str, class_names=None, with_cfg: bool = True,
-                 edit=None) -> dict:
+                 edit=None, mode: str = 'paper') -> dict:
     """A 'trained' binary ChangeFine checkpoint as tools/train.py writes
     it: ``state_dict`` (no frozen SAM/CLIP) and ``meta['cfg']``.
 
@@ -43,6 +43,7 @@ def write_binary(path: str, class_names=None, with_cfg: bool = True,
     cfg = Config.fromfile(BINARY)
     if class_names is not None:
         cfg.model.backbone.class_names = class_names
+    cfg.model.mode = mode
     state = MODELS.build(copy.deepcopy(cfg.model)).state_dict()
     gen = torch.Generator().manual_seed(1)
     for key, value in state.items():
@@ -112,6 +113,26 @@ def test_report_names_skipped_and_new(tmp_path, capsys):
     assert 'new in the SCD model, left at their initialisation: 103 ' \
         "tensors: {'decode_head.semantic_cd_head.logit_scale': 1" in report
     assert 'load_from=' in report
+
+
+def test_other_mode_reported(tmp_path, capsys):
+    """An official-mode binary model into a paper-mode SCD config: the
+    modules only official mode builds are listed as dropped, with a
+    warning saying how to keep them."""
+    binary = str(tmp_path / 'binary.pth')
+    state = write_binary(binary, mode='official')
+    output = converter.main([binary, SCD, str(tmp_path / 'scd.pth')])
+    dropped = output['meta']['unused_binary_keys']
+    assert dropped and all(k in state for k in dropped)
+    assert not any(k in output['state_dict'] for k in dropped)
+    report = capsys.readouterr().out
+    assert f'(dropped): {dropped[:1]}'[:-1] in report
+    assert "WARNING: the binary model ran in mode 'official', the SCD " \
+        "config in 'paper'" in report
+    assert '--cfg-options model.mode=official' in report
+    output = converter.main([binary, SCD, str(tmp_path / 'scd.pth'),
+                             '--cfg-options', 'model.mode=official'])
+    assert output['meta']['unused_binary_keys'] == []
 
 
 def test_load_from_trains_and_tests(converted):

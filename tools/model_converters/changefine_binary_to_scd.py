@@ -178,7 +178,9 @@ def summary(result: CarryOver, meta: dict) -> str:
     if meta['binary_mode'] not in (None, meta['scd_mode']):
         lines.append(f'WARNING: the binary model ran in mode '
                      f'{meta["binary_mode"]!r}, the SCD config in '
-                     f'{meta["scd_mode"]!r}')
+                     f'{meta["scd_mode"]!r}: to keep the modules of that '
+                     'mode, convert and train with --cfg-options '
+                     f'model.mode={meta["binary_mode"]}')
     return '\n'.join(lines)
 
 
