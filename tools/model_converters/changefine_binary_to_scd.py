@@ -40,7 +40,7 @@ import argparse
 import os
 import os.path as osp
 from collections import Counter
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -73,6 +73,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def scd_model_cfg(config: str, options: Optional[dict] = None) -> Config:
     """The ChangeFineSCD model config of ``config``.
 
+    Args:
+        config (str): Config file.
+        options (dict, optional): Overrides (``--cfg-options``).
+
+    Returns:
+        Config: ``cfg.model``.
+
     Raises:
         ValueError: If the config's model is not a ChangeFineSCD.
     """
@@ -86,8 +93,16 @@ def scd_model_cfg(config: str, options: Optional[dict] = None) -> Config:
     return cfg.model
 
 
-def read_binary(path: str, trust: bool = False) -> tuple:
+def read_binary(path: str,
+                trust: bool = False) -> Tuple[Dict[str, torch.Tensor], dict]:
     """The state dict of ``path`` (checked) and its ``meta``.
+
+    Args:
+        path (str): Binary ChangeFine checkpoint.
+        trust (bool): Allow full unpickling.
+
+    Returns:
+        tuple: The state dict and the ``meta`` entry ({} if none).
 
     Raises:
         ValueError: If the file holds no state dict of tensors or is not a

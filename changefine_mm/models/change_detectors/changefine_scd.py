@@ -38,6 +38,8 @@ class ChangeFineSCD(ChangeFine, SiamEncoderMultiDecoder):
     :class:`ChangeFine`'s; ``mode`` reaches the change branch (the
     land-cover head has no official counterpart), and
     ``semantic_cd_head.num_classes`` is set from ``backbone.class_names``.
+    A binary ChangeFine checkpoint becomes a starting point with
+    ``tools/model_converters/changefine_binary_to_scd.py``.
 
     Args:
         backbone (dict): :class:`SAMCLIPBackbone` config; ``class_names``
