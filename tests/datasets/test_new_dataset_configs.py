@@ -4,7 +4,8 @@ Each base dataset config reads a tiny tree written in the dataset's real
 layout (folder and split names, suffixes, label encoding: spelled out here,
 not taken from the configs); its FC-Siam-diff config trains and predicts
 at 64 px, and its ChangeFine config builds at full size on the meta device
-(no weight files) and runs its training pipeline.
+(no weight files) and runs its training pipeline. JL1-CD's ChangerEx-R18
+config is open-cd's MTKD step-1 config.
 """
 import math
 import os
@@ -197,3 +198,35 @@ def test_changefine_config(name, tmp_path):
         assert sample['inputs'].shape[1:] == \
             sample['data_samples'].gt_sem_seg.data.shape[1:]
         assert max(sample['inputs'].shape[1:]) <= 256
+
+
+def test_changer_ex_jl1cd_is_open_cds_mtkd_step1(tmp_path):
+    """open-cd's configs/mtkd/step1/initial-changer_ex_r18_512x512_200k_
+    jl1cd.py is the step-2 'small' config (kept verbatim in tests/data)
+    with the standard 200k schedule of common/standard_512x512_200k_jl1cd
+    and the full training split."""
+    ours = Config.fromfile(osp.join(
+        CONFIGS, 'changer', 'changer_ex_r18_512x512_200k_jl1cd.py'))
+    opencd = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs',
+                      'configs')
+    recipe = Config.fromfile(osp.join(
+        opencd, 'mtkd', 'step2', 'small-changer_ex_r18_512x512_200k_jl1cd.py'))
+    schedule = Config.fromfile(
+        osp.join(opencd, 'common', 'standard_512x512_200k_jl1cd.py'))
+    assert ours.model == recipe.model
+    assert ours.optim_wrapper == recipe.optim_wrapper
+    for key in ('param_scheduler', 'train_cfg'):
+        assert ours[key] == schedule[key], key
+    assert ours.default_hooks.checkpoint.interval == \
+        schedule.default_hooks.checkpoint.interval
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert ours[loader].batch_size == recipe[loader].batch_size
+        assert ours[loader].dataset.pipeline == \
+            recipe[loader].dataset.pipeline, loader
+        assert ours[loader].dataset.data_prefix == \
+            schedule[loader].dataset.data_prefix, loader
+    write_tree(str(tmp_path), 'jl1_cd')
+    sample = build_split(ours, 'train', str(tmp_path))[0]
+    assert sample['inputs'].shape[0] == 6
+    assert sample['inputs'].shape[1:] == \
+        sample['data_samples'].gt_sem_seg.data.shape[1:]
