@@ -24,6 +24,8 @@ from changefine_mm.registry import DATASETS, MODELS
 from changefine_mm.utils.runtime import adapt_to_machine
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
+OPENCD_CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs',
+                          'configs')
 SIZE = 64
 PAIRS = 2
 # base config: (split folders on disk, date and label folders, image
@@ -103,9 +105,11 @@ def test_base_config_reads_the_real_layout(dataset_tree, split):
     np.random.seed(0)  # the augmentations' draws
     for index in range(PAIRS):
         info = dataset.get_data_info(index)
-        expected = osp.join(root, reads[split], folders[0],
-                            f'{reads[split]}_{index}{suffix}')
-        assert info['img_path'][0] == expected
+        assert info['img_path'] == [
+            osp.join(root, reads[split], folder,
+                     f'{reads[split]}_{index}{suffix}')
+            for folder in folders[:2]
+        ]
         sample = dataset[index]
         inputs = sample['inputs']
         gt = sample['data_samples'].gt_sem_seg.data[0]
@@ -122,6 +126,32 @@ def test_base_config_reads_the_real_layout(dataset_tree, split):
         assert inputs.shape[1:] == (512, 512)
         assert values == {0, 1}
         assert np.array_equal(gt.numpy(), true_label(info))
+
+
+# base config -> open-cd's config of the dataset (verbatim in tests/data)
+OPENCD_BASES = {
+    'clcd': '_base_/datasets/clcd.py',
+    'jl1_cd': 'common/standard_512x512_200k_jl1cd.py',
+    'rsipac_cd': '_base_/datasets/rsipac_cd.py',
+}
+
+
+@pytest.mark.parametrize('name', sorted(OPENCD_BASES))
+def test_base_config_reads_what_open_cd_reads(name):
+    """open-cd's data root, folders, evaluation pipeline and batch sizes
+    (RSIPAC-CD's test loader aside: open-cd's reads the unlabelled
+    test_AB, which no metric can score; ours tests on val)."""
+    ours = base_config(name)
+    theirs = Config.fromfile(osp.join(OPENCD_CONFIGS, OPENCD_BASES[name]))
+    assert ours.data_root == theirs.data_root
+    loaders = ['train_dataloader', 'val_dataloader']
+    if name != 'rsipac_cd':
+        loaders.append('test_dataloader')
+    for loader in loaders:
+        assert ours[loader].batch_size == theirs[loader].batch_size
+        assert ours[loader].dataset.data_prefix == \
+            theirs[loader].dataset.data_prefix, loader
+    assert ours.test_pipeline == theirs.test_pipeline
 
 
 def test_rsipac_unlabelled_test_pairs_are_read(tmp_path):
@@ -207,12 +237,11 @@ def test_changer_ex_jl1cd_is_open_cds_mtkd_step1(tmp_path):
     and the full training split."""
     ours = Config.fromfile(osp.join(
         CONFIGS, 'changer', 'changer_ex_r18_512x512_200k_jl1cd.py'))
-    opencd = osp.join(REPO_ROOT, 'tests', 'data', 'opencd_configs',
-                      'configs')
     recipe = Config.fromfile(osp.join(
-        opencd, 'mtkd', 'step2', 'small-changer_ex_r18_512x512_200k_jl1cd.py'))
+        OPENCD_CONFIGS, 'mtkd', 'step2',
+        'small-changer_ex_r18_512x512_200k_jl1cd.py'))
     schedule = Config.fromfile(
-        osp.join(opencd, 'common', 'standard_512x512_200k_jl1cd.py'))
+        osp.join(OPENCD_CONFIGS, OPENCD_BASES['jl1_cd']))
     assert ours.model == recipe.model
     assert ours.optim_wrapper == recipe.optim_wrapper
     for key in ('param_scheduler', 'train_cfg'):
