@@ -9,6 +9,7 @@ land-cover names), checkpoints in the layout tools/train.py writes.
 """
 import copy
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -113,6 +114,42 @@ def test_report_names_skipped_and_new(tmp_path, capsys):
     assert 'new in the SCD model, left at their initialisation: 103 ' \
         "tensors: {'decode_head.semantic_cd_head.logit_scale': 1" in report
     assert 'load_from=' in report
+
+
+def test_checkpoint_of_tools_train(tmp_path, monkeypatch, capsys,
+                                   synthetic_cd_root):
+    """The file tools/train.py writes for the tiny binary config (one
+    iteration on the synthetic LEVIR-layout pairs): its class names come
+    from the config stored in its meta."""
+    config = tmp_path / 'binary.py'
+    loader = dict(num_workers=0, persistent_workers=False)
+    config.write_text(f"""
+_base_ = [{BINARY!r}]
+model = dict(data_preprocessor=dict(size=(64, 64)))
+train_dataloader = dict(batch_size=2, dataset=dict(
+    data_root={synthetic_cd_root!r}), **{loader!r})
+val_dataloader = dict(dataset=dict(data_root={synthetic_cd_root!r}),
+                      **{loader!r})
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=1, val_interval=1)
+default_hooks = dict(checkpoint=dict(interval=1))
+""")
+    work = str(tmp_path / 'work')
+    monkeypatch.setattr(sys, 'argv',
+                        ['train.py', str(config), '--work-dir', work])
+    load_tool('train.py').main()
+    binary = osp.join(work, 'iter_1.pth')
+    output = converter.main([binary, SCD, str(tmp_path / 'scd.pth')])
+    trained = torch.load(binary, weights_only=True)['state_dict']
+    meta = output['meta']
+    assert meta['converted_from'] == 'iter_1.pth'
+    assert len(meta['copied_keys']) == len(trained) - 8
+    for key in meta['copied_keys']:
+        assert torch.equal(output['state_dict'][key],
+                           trained[key.replace('binary_cd_head.', '')])
+    assert all("binary ['background', 'Buildings'] (K=2)" in why
+               for why in meta['skipped_keys'].values())
+    assert len(meta['skipped_keys']) == 8
 
 
 def test_other_mode_reported(tmp_path, capsys):
