@@ -221,6 +221,24 @@ def test_class_names_decide_class_layers(tmp_path, class_names, with_cfg,
         assert all(skipped in why for why in meta['skipped_keys'].values())
 
 
+def test_stored_config_is_read_not_run(tmp_path):
+    """The config text in a checkpoint's meta is parsed for its literals;
+    code in it never runs (the file was loaded with weights_only)."""
+    binary = str(tmp_path / 'binary.pth')
+    state = write_binary(binary)
+    marks = [tmp_path / 'imported', tmp_path / 'called']
+    text = (f"import pathlib; pathlib.Path({str(marks[0])!r}).touch()\n"
+            "model = dict(type='ChangeFine', backbone=dict(\n"
+            "    class_names=['bare soil', 'roof'],\n"
+            f"    sam_arch=open({str(marks[1])!r}, 'w')))\n")
+    torch.save(dict(state_dict=state, meta=dict(cfg=text)), binary)
+    meta = converter.convert(binary, SCD, str(tmp_path / 'scd.pth'))['meta']
+    assert not any(mark.exists() for mark in marks)
+    assert all("binary ['bare soil', 'roof'] (K=2)" in why
+               for why in meta['skipped_keys'].values())
+    assert meta['binary_mode'] == 'paper'
+
+
 def test_other_widths_refused_or_skipped(tmp_path):
     """A shape mismatch outside the class-dependent layers means the two
     configs differ: refused, or skipped and listed on request."""

@@ -119,14 +119,14 @@ def read_binary(path: str,
     return state, checkpoint.get('meta', {})
 
 
-def class_note(binary_model: Optional[Config],
+def class_note(binary_model: Optional[dict],
                scd_names: Sequence[str]) -> Optional[str]:
     """Why the K-dependent tensors cannot be carried over, or None when
     the binary model prompted with the SCD model's class names."""
     names = None
     if binary_model is not None:
-        names = binary_model.get('backbone', {}).get('class_names')
-    if names is None:
+        names = (binary_model.get('backbone') or {}).get('class_names')
+    if not isinstance(names, (list, tuple)):
         return ('depends on the class prompts; the checkpoint holds no '
                 'config naming its classes')
     if list(names) == list(scd_names):
@@ -186,7 +186,8 @@ def summary(result: CarryOver, meta: dict) -> str:
     for key, why in result.skipped.items():
         lines.append(f'skipped {key} (left at its initialisation): {why}')
     lines.append(f'new in the SCD model, left at their initialisation: '
-                 f'{len(result.fresh)} tensors: {dict(_parts(result.fresh))}')
+                 f'{len(result.fresh)} tensors: {dict(_parts(result.fresh))} '
+                 "(every name in the output's meta['fresh_keys'])")
     if result.unused:
         lines.append(f'binary tensors with no SCD counterpart (dropped): '
                      f'{result.unused}')

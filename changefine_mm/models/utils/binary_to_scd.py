@@ -10,13 +10,13 @@ class prompts (the backbone's score-map fusion, the neck's score fusion);
 column k of them belongs to class k, so they are only worth carrying over
 when both models prompt with the same class names.
 """
+import ast
 import contextlib
 import copy
 import logging
 from typing import Dict, Iterator, List, NamedTuple, Optional, Set
 
 import torch
-from mmengine.config import Config
 from mmengine.logging import MMLogger
 from torch import Tensor
 
@@ -30,6 +30,8 @@ SCD_HEAD = 'decode_head.binary_cd_head.'
 FROZEN_FILES = ('sam_checkpoint', 'clip_checkpoint')
 # Any name works: only the shapes of a model with one class more matter.
 EXTRA_CLASS = 'an extra class'
+# What a stored config's non-literal expression reads as.
+NOT_LITERAL = '<not a literal>'
 
 
 class CarryOver(NamedTuple):
@@ -87,23 +89,35 @@ def scd_key(binary_key: str) -> str:
     return binary_key
 
 
-def checkpoint_model_cfg(meta: object) -> Optional[Config]:
+def checkpoint_model_cfg(meta: object) -> Optional[dict]:
     """The model config that a Runner checkpoint's ``meta['cfg']`` holds.
+
+    The text is parsed, never run: a config is Python, and running text
+    from a checkpoint would undo the safety of ``weights_only`` loading.
+    Only literal values are kept (names, numbers, lists, ``dict(...)``).
 
     Args:
         meta (object): The checkpoint's ``meta`` entry.
 
     Returns:
-        Config, optional: ``cfg.model``, or None when the meta holds no
-        readable config (a bare state dict, a hand-made file).
+        dict, optional: ``model``'s literal settings, or None when the
+        meta holds no readable config (a bare state dict, a hand-made
+        file).
     """
     text = meta.get('cfg') if isinstance(meta, dict) else None
     if not isinstance(text, str):
         return None
     try:
-        return Config.fromstring(text, '.py').get('model')
-    except Exception:  # noqa: BLE001 - any unreadable text means unknown
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
         return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == 'model'
+                for t in node.targets):
+            model = _literal(node.value)
+            return model if isinstance(model, dict) else None
+    return None
 
 
 def without_frozen_files(model_cfg: dict) -> dict:
@@ -221,6 +235,25 @@ def carry_over(binary: Dict[str, Tensor], scd: Dict[str, Tensor],
         skipped=skipped,
         fresh=[k for k in scd if k not in renamed],
         unused=[k for k in binary if scd_key(k) not in scd])
+
+
+def _literal(node: ast.AST) -> object:
+    """The value of a literal or ``dict(...)`` expression; other
+    expressions (names, calls) become :data:`NOT_LITERAL`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == 'dict' and not node.args:
+        return {k.arg: _literal(k.value) for k in node.keywords if k.arg}
+    if isinstance(node, ast.Dict):
+        return {k.value: _literal(v)
+                for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(e) for e in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return NOT_LITERAL
 
 
 def _layer(key: str) -> str:
