@@ -94,7 +94,7 @@ def checkpoint_model_cfg(meta: object) -> Optional[dict]:
 
     The text is parsed, never run: a config is Python, and running text
     from a checkpoint would undo the safety of ``weights_only`` loading.
-    Only literal values are kept (names, numbers, lists, ``dict(...)``).
+    Only literal values are kept (strings, numbers, lists, ``dict(...)``).
 
     Args:
         meta (object): The checkpoint's ``meta`` entry.
