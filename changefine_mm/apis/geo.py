@@ -456,19 +456,29 @@ def write_overlay(image_path: str, mask_path: str, out_path: str,
                 rasterio.open(partial, 'w', **profile) as dst:
             for row in range(0, mask.height, tile):
                 for col in range(0, mask.width, tile):
-                    window = RioWindow(col, row,
-                                       min(tile, mask.width - col),
-                                       min(tile, mask.height - row))
+                    height = min(tile, mask.height - row)
+                    width = min(tile, mask.width - col)
+                    # One pixel more on each side (inside the raster):
+                    # the outlines of regions that cross the block's edge
+                    # then are those of the whole scene.
+                    top, left = max(row - 1, 0), max(col - 1, 0)
+                    halo = RioWindow(
+                        left, top,
+                        min(col + width + 1, mask.width) - left,
+                        min(row + height + 1, mask.height) - top)
                     try:
-                        rgb = src.read(rgb_bands, window=window)
+                        rgb = src.read(rgb_bands, window=halo)
                     except rasterio.errors.RasterioError as err:
                         raise read_error(image_path, f'block at column '
                                          f'{col}, row {row}', err) from err
                     if scale is not None:
                         rgb = np.clip(rgb / scale * 255, 0, 255)
                     painted = paint(rgb.astype(np.uint8).transpose(1, 2, 0),
-                                    mask.read(1, window=window))
-                    dst.write(painted.transpose(2, 0, 1), window=window)
+                                    mask.read(1, window=halo))
+                    block = painted[row - top:row - top + height,
+                                    col - left:col - left + width]
+                    dst.write(block.transpose(2, 0, 1),
+                              window=RioWindow(col, row, width, height))
 
 
 def _display_scale(src, rgb_bands: Sequence[int] = (1, 2, 3)
