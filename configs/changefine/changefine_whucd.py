@@ -1,53 +1,24 @@
 # ChangeFine on WHU-CD with the official hyper-parameters
-# (config/changefine_whucd.json of whudk/ChangeFine, spec section 4).
-# Paper mode; `--cfg-options model.mode=official` for the official
-# behaviour.
+# (config/changefine_whucd.json of whudk/ChangeFine, spec section 4; the
+# recipe is configs/_base_/changefine_whucd_recipe.py). Paper mode;
+# `--cfg-options model.mode=official` for the official behaviour.
 #
 # Epochs -> iterations: the usual 256x256 split of WHU-CD has 6096 training
 # tiles; batch 12 -> 6096 / 12 = 508 iterations per epoch; 100 epochs =
 # 50800 iterations, the first 20 epochs (10160 iterations) a linear
 # warm-up.
 _base_ = [
-    '../_base_/models/changefine.py', '../_base_/datasets/whu_cd.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_changefine.py'
+    '../_base_/changefine_whucd_recipe.py', '../_base_/datasets/whu_cd.py',
+    '../_base_/default_runtime.py'
 ]
-crop_size = (256, 256)
 model = dict(
     data_preprocessor=dict(
         mean=[123.4922, 118.2865, 108.1353] * 2,
-        std=[41.2051, 39.3862, 40.1270] * 2),
-    # Official proj_drop / attn_drop 0.2: embed_img_t, the CPFMs/neck and
-    # the text embedding; the fusion decoders keep their fixed 0.1
-    # (backbone.drop).
-    backbone=dict(
-        class_names={{_base_.landcover_class_names}}, embed_drop=0.2),
-    neck=dict(drop=0.2, attn_drop=0.2),
-    decode_head=dict(
-        text_drop_path=0.2,
-        loss_decode=dict(contrast=dict(max_views=100))))
-# Official order: horizontal flip, (random resize + resize back to 256 and
-# stretch: not reproduced), brightness +-10, rotation +-10 deg on an
-# enlarged canvas, 256x256 crop, saturation; photometric draws per date.
-# No date swap (`train.exchange` 0).
-train_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='MultiImgRandomRotate', prob=0.5, degree=10, auto_bound=True),
-    dict(type='MultiImgRandomCrop', crop_size=crop_size),
-    dict(
-        type='MultiImgPhotoMetricDistortion',
-        brightness_delta=10,
-        contrast_range=(1.0, 1.0),
-        saturation_range=(0.5, 1.5),
-        hue_delta=0),
-    dict(type='MultiImgPackSegInputs')
-]
+        std=[41.2051, 39.3862, 40.1270] * 2))
+train_pipeline = {{_base_.whucd_train_pipeline}}
 train_dataloader = dict(
     batch_size=12,  # official total batch; with N GPUs use 12 // N
     dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(optimizer=dict(lr=2e-5, weight_decay=0.01))
 warmup_iters = 10160
 max_iters = 50800
 param_scheduler = [
