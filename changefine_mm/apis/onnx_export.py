@@ -258,23 +258,43 @@ def verify_onnx(path: str,
     if hasattr(inferencer, 'end_to_end_model'):  # semantic change
         from .scd_onnx import verify_scd_onnx
         return verify_scd_onnx(path, inferencer, sizes, layout, seed)
+    max_diff, mismatch = 0.0, 0
+    for (mask, prob), expected in graph_and_reference(
+            path, inferencer, sizes, layout, seed):
+        max_diff = max(max_diff,
+                       float(np.abs(prob[0] - expected['prob']).max()))
+        mismatch += _firm_mismatches(mask[0], expected, inferencer)
+    return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+
+
+def graph_and_reference(path: str, inferencer,
+                        sizes: Sequence[Tuple[int, int]], layout: str,
+                        seed: int) -> Iterator[Tuple[list, dict]]:
+    """Random uint8 pairs of each size through the graph and the PyTorch
+    inferencer (whole image, unscaled pixels, as the graph sees them).
+
+    Args:
+        path (str): ONNX file.
+        inferencer: The same model in PyTorch (binary or semantic).
+        sizes (sequence): (H, W) of the random test pairs.
+        layout (str): Layout the graph was exported with.
+        seed (int): Seed of the random images.
+
+    Yields:
+        tuple[list, dict]: The graph's outputs and the inferencer's result
+        for one pair.
+    """
     session = onnx_session(path)
     rng = np.random.default_rng(seed)
-    max_diff, mismatch = 0.0, 0
     for height, width in sizes:
         pair = [rng.integers(0, 256, (height, width, inferencer.in_channels),
                              dtype=np.uint8) for _ in range(2)]
         feeds = [p if layout == 'hwc' else p.transpose(2, 0, 1)[None]
                  for p in pair]
-        mask, prob = session.run(None, dict(image_a=feeds[0],
-                                            image_b=feeds[1]))
+        outputs = session.run(None, dict(image_a=feeds[0], image_b=feeds[1]))
         with whole_image_inference(inferencer.model), \
                 _unscaled(inferencer):
-            expected = inferencer(pair[0], pair[1])
-        max_diff = max(max_diff,
-                       float(np.abs(prob[0] - expected['prob']).max()))
-        mismatch += _firm_mismatches(mask[0], expected, inferencer)
-    return dict(max_prob_diff=max_diff, mask_mismatch=mismatch)
+            yield outputs, inferencer(pair[0], pair[1])
 
 
 def onnx_session(path: str):

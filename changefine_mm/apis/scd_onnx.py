@@ -29,8 +29,7 @@ import torch
 from torch import nn
 
 from changefine_mm.models.utils.traceable_pooling import adaptive_avg_pool2d
-from .onnx_export import (EndToEndChangeModel, _unscaled, onnx_session,
-                          whole_image_inference)
+from .onnx_export import EndToEndChangeModel, graph_and_reference
 
 
 class TraceableAdaptiveAvgPool2d(nn.Module):
@@ -136,19 +135,9 @@ def verify_scd_onnx(path: str,
         more than 1e-4 from the threshold, top two class probabilities
         more than 1e-4 apart).
     """
-    session = onnx_session(path)
-    rng = np.random.default_rng(seed)
     max_diff, mismatch = 0.0, 0
-    for height, width in sizes:
-        pair = [rng.integers(0, 256, (height, width, inferencer.in_channels),
-                             dtype=np.uint8) for _ in range(2)]
-        feeds = [p if layout == 'hwc' else p.transpose(2, 0, 1)[None]
-                 for p in pair]
-        change, cover_from, cover_to, prob = session.run(
-            None, dict(image_a=feeds[0], image_b=feeds[1]))
-        with whole_image_inference(inferencer.model), \
-                _unscaled(inferencer):
-            expected = inferencer(pair[0], pair[1])
+    for (change, cover_from, cover_to, prob), expected in \
+            graph_and_reference(path, inferencer, sizes, layout, seed):
         reference = np.concatenate([expected['prob_change'][None],
                                     expected['prob_from'],
                                     expected['prob_to']])
