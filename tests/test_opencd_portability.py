@@ -153,13 +153,12 @@ def test_open_cd_dataset_config(name):
 def test_summary_table_counts_per_family():
     root = osp.dirname(CONFIGS)
     results = {
-        osp.join(CONFIGS, 'bit', 'a.py'): dict(status='runs',
-                                                stage='val_step', error=''),
-        osp.join(CONFIGS, 'bit', 'b.py'): dict(status='fails',
-                                                stage='train_step',
-                                                error='x'),
-        osp.join(CONFIGS, 'ban', 'c.py'): dict(status='fails',
-                                                stage='model', error='y'),
+        osp.join(CONFIGS, 'bit', 'a.py'):
+        dict(status='runs', stage='val_step', error=''),
+        osp.join(CONFIGS, 'bit', 'b.py'):
+        dict(status='fails', stage='train_step', error='x'),
+        osp.join(CONFIGS, 'ban', 'c.py'):
+        dict(status='fails', stage='model', error='y'),
     }
     table = PORTABILITY.summary_table(results, root)
     assert '| ban | 1 | 0 | 0 |' in table

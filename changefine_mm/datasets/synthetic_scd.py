@@ -66,8 +66,8 @@ def write_scd_dataset(root: str,
                       counts: Optional[Dict[str, int]] = None,
                       size: int = 64,
                       seed: int = 0,
-                      palette: Optional[np.ndarray] = None) -> Dict[str,
-                                                                   int]:
+                      palette: Optional[np.ndarray] = None
+                      ) -> Dict[str, int]:
     """Write ``<root>/<split>/{im1,im2,label,label1,label2}/<name>.png``.
 
     Args:
