@@ -1,0 +1,659 @@
+"""Docs drift: what README.md, docs/*.md and projects/*/README.md show to
+users is real.
+
+* every relative Markdown link points to a file of the repository, and its
+  ``#anchor`` to a heading of that file (GitHub's anchor rule);
+* every repository path named in text or code (``configs/...``,
+  ``tools/...``, ``projects/...``, brace forms expanded) exists;
+* every ``--flag`` of a documented command (``python tools/X.py``,
+  ``python -m projects...``, ``bash tools/X.sh``) is accepted by the
+  argument parser of the script that receives it, the ``dist_*.sh``
+  wrappers' own flags included;
+* every config a documented command uses builds with ``Config.fromfile``.
+
+Only parsing and argparse introspection: no model is built.
+"""
+import argparse
+import functools
+import glob
+import os.path as osp
+import re
+import runpy
+import shlex
+import sys
+from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
+from unittest import mock
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO_ROOT
+
+DOC_FILES = sorted(
+    ['README.md'] +
+    [osp.relpath(p, REPO_ROOT)
+     for p in glob.glob(osp.join(REPO_ROOT, 'docs', '*.md')) +
+     glob.glob(osp.join(REPO_ROOT, 'projects', '*', 'README.md'))])
+# Top folders of the repository whose paths the docs name. Other paths
+# (data/, work_dirs/, checkpoints/, path/to/..., /tmp/...) are inputs the
+# user provides or outputs a command writes, never files of the repo.
+REPO_FOLDERS = ('configs', 'tools', 'projects', 'changefine_mm',
+                'requirements', 'tests', 'docs')
+PATH_RE = re.compile(
+    r'(?<![\w./$-])((?:%s)/[\w.{},*<>%%/-]*)' % '|'.join(REPO_FOLDERS))
+# Paths the docs name in other repositories (or files the reader writes):
+# where each lives.
+NOT_OURS = {
+    'configs/0cd_ce/changeclip_*.py': "ChangeCLIP's official repository",
+    'tools/clip_inference.py': "ChangeCLIP's official repository",
+    'tools/rscls.txt': "ChangeCLIP's official repository",
+    'configs/config.yaml': "SegChange-R1's official repository",
+    'configs/general_scd/*.py': "open-cd's repository",
+    'configs/mtkd/*ban*': "open-cd's repository",
+    'configs/mtkd/README.md': "open-cd's repository",
+    'tools/model_converters/swin2mmseg.py': "mmsegmentation's repository",
+    'configs/my_levir.py': 'the config docs/quick_start.md has you write',
+}
+# Code blocks that show what a program printed (paths may be wrong on
+# purpose, as in an error message).
+OUTPUT_LANGS = ('text', 'console')
+SHELL_LANGS = ('bash', 'sh', 'shell')
+FENCE_RE = re.compile(r'^(\s*)(```|~~~)\s*([\w-]*)')
+LINK_RE = re.compile(r'!?\[[^\]]*\]\(\s*([^)\s]+)(?:\s+"[^"]*")?\s*\)')
+INLINE_CODE_RE = re.compile(r'`([^`]+)`')
+FLAG_RE = re.compile(r'^\[*(--?[A-Za-z][\w-]*)')
+# Modules run with ``python -m`` that start the repository script named
+# after them (torchrun in the dist_*.sh wrappers).
+LAUNCHERS = ('torch.distributed.run', )
+COMMAND_STARTS = ('python', 'python3', 'bash', 'sh')
+SEPARATORS = ('&&', '||', ';', '|')
+
+
+class Line(NamedTuple):
+    """A line of a Markdown file and whether it is inside a code block."""
+    number: int
+    text: str
+    fence: Optional[str]  # language of the enclosing code block
+
+
+class Command(NamedTuple):
+    """A shell command of a doc: where it is and its words."""
+    number: int
+    words: List[str]
+
+
+def read_lines(text: str) -> List[Line]:
+    """Split Markdown into lines, each with its code block language.
+
+    Args:
+        text (str): Markdown text.
+
+    Returns:
+        list[Line]: Fence lines themselves are left out.
+    """
+    lines, fence = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        match = FENCE_RE.match(line)
+        if match:
+            fence = None if fence is not None else match.group(3)
+            continue
+        lines.append(Line(number, line, fence))
+    return lines
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading.
+
+    Args:
+        heading (str): Heading text (Markdown, without the ``#`` marks).
+
+    Returns:
+        str: Lowercase, links reduced to their text, punctuation but ``-``
+        and ``_`` dropped, spaces turned into ``-``.
+    """
+    text = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', heading.strip())
+    text = re.sub(r'[^\w\- ]', '', text.lower())
+    return text.replace(' ', '-')
+
+
+def anchors(text: str) -> Set[str]:
+    """Anchors of every heading of a Markdown text (repeats get -1, -2).
+
+    Args:
+        text (str): Markdown text.
+
+    Returns:
+        set[str]: The anchors.
+    """
+    found, seen = set(), {}
+    for line in read_lines(text):
+        match = re.match(r'^#{1,6}\s+(.*?)\s*#*\s*$', line.text)
+        if line.fence is not None or not match:
+            continue
+        anchor = github_anchor(match.group(1))
+        count = seen.get(anchor, 0)
+        seen[anchor] = count + 1
+        found.add(anchor if count == 0 else f'{anchor}-{count}')
+    return found
+
+
+def link_problems(text: str, doc: str, root: str) -> List[str]:
+    """Relative links (and anchors) of a doc that lead nowhere.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): Its path relative to ``root`` (links are relative to
+            its folder).
+        root (str): Repository root.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per broken link.
+    """
+    problems = []
+    for line in read_lines(text):
+        if line.fence is not None:
+            continue
+        for target in LINK_RE.findall(line.text):
+            if re.match(r'^[a-z][\w+.-]*:', target):  # http:, mailto:
+                continue
+            path, _, anchor = target.partition('#')
+            file = osp.normpath(osp.join(root, osp.dirname(doc), path)) \
+                if path else osp.join(root, doc)
+            where = f'{doc}:{line.number}: link {target}'
+            if not osp.exists(file):
+                problems.append(f'{where}: {osp.relpath(file, root)} does '
+                                'not exist')
+            elif anchor and (not file.endswith('.md') or anchor not in
+                             anchors(open(file, encoding='utf-8').read())):
+                problems.append(f'{where}: no heading with anchor '
+                                f'#{anchor} in {osp.relpath(file, root)}')
+    return problems
+
+
+def expand_braces(path: str) -> List[str]:
+    """Expand shell brace forms: ``a_{x,y}.py`` -> ``a_x.py``, ``a_y.py``.
+
+    Args:
+        path (str): A path, possibly with (nested) ``{a,b}`` groups (a
+            group without a comma, ``{p}``, is a placeholder and stays).
+
+    Returns:
+        list[str]: Every expansion.
+    """
+    match = re.search(r'\{([^{}]*,[^{}]*)\}', path)
+    if not match:
+        return [path]
+    return [p for choice in match.group(1).split(',')
+            for p in expand_braces(path[:match.start()] + choice +
+                                   path[match.end():])]
+
+
+def mentioned_paths(text: str) -> Iterator[Tuple[int, str]]:
+    """Repository paths named anywhere in a doc (text and code).
+
+    Args:
+        text (str): Markdown text.
+
+    Yields:
+        tuple[int, str]: Line number and path (braces not expanded yet;
+        trailing punctuation stripped).
+    """
+    for line in read_lines(text):
+        if line.fence in OUTPUT_LANGS:
+            continue
+        for match in PATH_RE.finditer(line.text):
+            path = match.group(1).rstrip('.,:;')
+            if path not in NOT_OURS:
+                yield line.number, path
+
+
+def path_exists(path: str, root: str) -> bool:
+    """Whether a documented path (``*``, ``<N>`` and ``{p}`` as wildcards)
+    exists,
+    from the repository root or from a project's folder (the project
+    READMEs and docs/projects*.md name ``tools/...``, ``configs/...`` of
+    the project they describe).
+
+    Args:
+        path (str): Repository-relative path, braces expanded.
+        root (str): Repository root.
+
+    Returns:
+        bool: True when a file or folder matches.
+    """
+    pattern = re.sub(r'<[^<>]*>|\{[^{}]*\}', '*', path)
+    return bool(glob.glob(osp.join(root, pattern)) or
+                glob.glob(osp.join(root, 'projects', '*', pattern)))
+
+
+def path_problems(text: str, doc: str, root: str) -> List[str]:
+    """Repository paths of a doc that do not exist.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): Its path (for the messages).
+        root (str): Repository root.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per missing path.
+    """
+    return [f'{doc}:{number}: {path} does not exist'
+            + (f' (from {written})' if written != path else '')
+            for number, written in mentioned_paths(text)
+            for path in expand_braces(written)
+            if not path_exists(path, root)]
+
+
+def split_words(command: str) -> List[str]:
+    """Shell words of a command line, comments dropped.
+
+    Args:
+        command (str): One logical line (continuations joined).
+
+    Returns:
+        list[str]: Its words (quotes removed; a ``$(...)`` substitution is
+        one word ``$(...)``, its options are another program's); a line
+        shlex cannot read falls back to splitting on whitespace.
+    """
+    command = re.sub(r'\$\([^()]*\)', '$(...)', command)
+    try:
+        return shlex.split(command, comments=True)
+    except ValueError:
+        return command.split('#')[0].split()
+
+
+def split_commands(number: int, words: List[str]) -> Iterator[Command]:
+    """Cut a line's words into commands at ``&&``, ``|``, ``;`` and at
+    every further ``python``/``bash`` (the README lists two per line).
+
+    Args:
+        number (int): Line number of the command's first line.
+        words (list[str]): The words.
+
+    Yields:
+        Command: Each command (environment assignments dropped).
+    """
+    current: List[str] = []
+    for word in words:
+        if word in SEPARATORS or (word in COMMAND_STARTS and current):
+            if current:
+                yield Command(number, current)
+            current = [] if word in SEPARATORS else [word]
+            continue
+        if not current and re.match(r'^[A-Za-z_]\w*=', word):
+            continue
+        current.append(word.rstrip(';'))
+    if current:
+        yield Command(number, current)
+
+
+def shell_commands(text: str) -> Iterator[Command]:
+    """Commands of the shell code blocks of a doc.
+
+    Lines ending with ``\\`` are joined with the next.
+
+    Args:
+        text (str): Markdown (or a shell script: pass it as one block by
+            wrapping it in a bash fence).
+
+    Yields:
+        Command: Every command.
+    """
+    pending, start = '', 0
+    for line in read_lines(text):
+        if line.fence not in SHELL_LANGS:
+            continue
+        if not pending:
+            start = line.number
+        stripped = line.text.strip()
+        if stripped.endswith('\\'):
+            pending += stripped[:-1] + ' '
+            continue
+        yield from split_commands(start, split_words(pending + stripped))
+        pending = ''
+
+
+def inline_commands(text: str) -> Iterator[Command]:
+    """Commands quoted inline in prose (``python tools/x.py --flag`` or
+    ``tools/x.py --flag``).
+
+    Args:
+        text (str): Markdown text.
+
+    Yields:
+        Command: Every inline command (a bare script path is prefixed with
+        ``python``/``bash``).
+    """
+    for line in read_lines(text):
+        if line.fence is not None:
+            continue
+        for span in INLINE_CODE_RE.findall(line.text):
+            words = split_words(span)
+            if not words:
+                continue
+            if len(words) > 1 and re.match(
+                    r'^(tools|projects/\w+/tools)/.*\.(py|sh)$', words[0]):
+                runner = 'bash' if words[0].endswith('.sh') else 'python'
+                words = [runner] + words
+            if words[0] in COMMAND_STARTS:
+                yield from split_commands(line.number, words)
+
+
+class _Captured(Exception):
+    """Carries the parser a script was about to parse its arguments with."""
+
+    def __init__(self, parser: argparse.ArgumentParser):
+        super().__init__()
+        self.parser = parser
+
+
+def _capture(parser, *args, **kwargs):
+    raise _Captured(parser)
+
+
+@functools.lru_cache(maxsize=None)
+def accepted_options(target: str) -> Tuple[Set[str], Dict[str, Set[str]]]:
+    """Option strings a script's argument parser accepts.
+
+    The script runs as ``__main__`` with ``ArgumentParser.parse_args``
+    replaced by an exception that carries the parser, so nothing after
+    argument parsing runs.
+
+    Args:
+        target (str): ``path/to/script.py`` (repository-relative) or
+            ``-m dotted.module``.
+
+    Returns:
+        tuple: The main parser's option strings, and each sub-command's.
+    """
+    argv = sys.argv
+    try:
+        with mock.patch.object(argparse.ArgumentParser, 'parse_args',
+                               _capture), \
+                mock.patch.object(argparse.ArgumentParser,
+                                  'parse_known_args', _capture):
+            sys.argv = [target]
+            if target.startswith('-m '):
+                runpy.run_module(target[3:], run_name='__main__')
+            else:
+                runpy.run_path(osp.join(REPO_ROOT, target),
+                               run_name='__main__')
+    except _Captured as captured:
+        parser = captured.parser
+    else:
+        raise AssertionError(f'{target} never parsed its arguments with '
+                             'argparse')
+    finally:
+        sys.argv = argv
+    subcommands = {
+        name: set(sub._option_string_actions)
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, sub in action.choices.items()
+    }
+    return set(parser._option_string_actions), subcommands
+
+
+def forwarded_tool(script: str, root: str = REPO_ROOT) -> Optional[str]:
+    """The python tool a shell wrapper passes its extra arguments to.
+
+    Args:
+        script (str): Repository-relative ``.sh`` path.
+        root (str): Repository root.
+
+    Returns:
+        str, optional: The tool (repository-relative) on the line that
+        forwards ``"$@"``, or None when the wrapper forwards nothing.
+    """
+    with open(osp.join(root, script), encoding='utf-8') as f:
+        text = f.read().replace('\\\n', ' ')
+    for line in text.splitlines():
+        if '"$@"' in line:
+            match = re.search(r'((?:tools|projects)/[\w/.-]+\.py)', line)
+            if match:
+                return match.group(1)
+    return None
+
+
+def repo_script(word: str) -> Optional[str]:
+    """A word that names a script of the repository, normalised.
+
+    Args:
+        word (str): e.g. ``tools/train.py`` or ``$ROOT/tools/infer.py``.
+
+    Returns:
+        str, optional: The repository-relative path, or None.
+    """
+    word = re.sub(r'^(\$\w+|\$\{\w+\})/', '', word)
+    if re.match(r'^(tools|projects|tests)/[\w/.-]+\.(py|sh)$', word):
+        return word
+    return None
+
+
+def command_target(words: List[str]) -> Optional[Tuple[str, List[str]]]:
+    """Which repository script a command runs, and its arguments.
+
+    Args:
+        words (list[str]): The command's words.
+
+    Returns:
+        tuple, optional: (``script.py``/``script.sh``/``-m module``,
+        arguments), or None for commands of other programs (pip, pytest,
+        venv ...).
+    """
+    if not words or words[0] not in COMMAND_STARTS:
+        return None
+    rest = words[1:]
+    if words[0] in ('python', 'python3') and rest[:1] == ['-m']:
+        module = rest[1] if len(rest) > 1 else ''
+        if module.split('.')[0] == 'projects':
+            return '-m ' + module, rest[2:]
+        if module not in LAUNCHERS:
+            return None
+    for i, word in enumerate(rest):
+        script = repo_script(word)
+        if script:
+            return script, rest[i + 1:]
+    return None
+
+
+def flags(arguments: List[str]) -> List[str]:
+    """The option words of a command's arguments (``[--x`` read as ``--x``,
+    ``--x=v`` as ``--x``).
+
+    Args:
+        arguments (list[str]): Words after the script.
+
+    Returns:
+        list[str]: The options.
+    """
+    return [m.group(1) for m in map(FLAG_RE.match, arguments) if m]
+
+
+def flag_problems(command: Command, doc: str, root: str = REPO_ROOT,
+                  options=accepted_options) -> List[str]:
+    """Options of a command that its script does not accept.
+
+    Args:
+        command (Command): A documented command.
+        doc (str): The doc (for the messages).
+        root (str): Repository root.
+        options (callable): ``target -> (option strings, sub-commands)``.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per unknown option or
+        missing script.
+    """
+    target = command_target(command.words)
+    if target is None:
+        return []
+    script, arguments = target
+    where = f'{doc}:{command.number}: {script}'
+    if not script.startswith('-m ') and not osp.isfile(
+            osp.join(root, script)):
+        return [f'{where} does not exist']
+    given = flags(arguments)
+    if script.endswith('.sh'):
+        script = forwarded_tool(script, root)
+        if script is None:
+            return [f'{where} takes no options, got {" ".join(given)}'
+                    ] if given else []
+    accepted, subcommands = options(script)
+    positionals = [a for a in arguments if not a.startswith('-')]
+    for name, sub in subcommands.items():
+        if name in positionals[:1]:
+            accepted = accepted | sub
+    return [f'{where}: option {flag} is not accepted by {script}'
+            for flag in given if flag not in accepted]
+
+
+def config_paths(command: Command) -> List[str]:
+    """Config files a command passes (its ``configs/`` and
+    ``projects/*/configs/`` arguments).
+
+    Args:
+        command (Command): A documented command.
+
+    Returns:
+        list[str]: Repository-relative config paths.
+    """
+    target = command_target(command.words)
+    if target is None:
+        return []
+    return [word for word in target[1]
+            if re.match(r'^(configs|projects/\w+/configs)/.*\.py$', word)]
+
+
+def doc_text(doc: str) -> str:
+    with open(osp.join(REPO_ROOT, doc), encoding='utf-8') as f:
+        return f.read()
+
+
+def doc_commands(doc: str) -> List[Command]:
+    text = doc_text(doc)
+    return list(shell_commands(text)) + list(inline_commands(text))
+
+
+def wrapper_commands() -> List[Tuple[str, Command]]:
+    """Commands the shell wrappers under tools/ run."""
+    found = []
+    for script in sorted(glob.glob(osp.join(REPO_ROOT, 'tools', '*.sh'))):
+        with open(script, encoding='utf-8') as f:
+            text = '```bash\n' + f.read() + '```\n'
+        found += [(osp.relpath(script, REPO_ROOT), c)
+                  for c in shell_commands(text)]
+    return found
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_links_resolve(doc):
+    assert link_problems(doc_text(doc), doc, REPO_ROOT) == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_repository_paths_exist(doc):
+    assert path_problems(doc_text(doc), doc, REPO_ROOT) == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_command_options_are_accepted(doc):
+    problems = [p for c in doc_commands(doc) for p in flag_problems(c, doc)]
+    assert problems == []
+
+
+def test_wrapper_options_are_accepted():
+    """The options tools/*.sh pass to the python tools exist."""
+    problems = [p for script, c in wrapper_commands()
+                for p in flag_problems(c, script)]
+    assert problems == []
+
+
+def documented_configs() -> List[str]:
+    return sorted({path for doc in DOC_FILES for c in doc_commands(doc)
+                   for path in config_paths(c)})
+
+
+@pytest.mark.parametrize('config', documented_configs())
+def test_command_configs_build(config):
+    assert Config.fromfile(osp.join(REPO_ROOT, config)).filename
+
+
+# The checkers on small synthetic docs: each must find what is planted.
+
+
+def test_anchor_rule():
+    assert github_anchor('FLOPs, speed and memory') == 'flops-speed-and-memory'
+    assert github_anchor('What `--resume` and `--force` do') == \
+        'what---resume-and---force-do'
+    assert github_anchor('ONNX with pre- and post-processing') == \
+        'onnx-with-pre--and-post-processing'
+    assert anchors('# A\n```bash\n# not a heading\n```\n## A\n') == \
+        {'a', 'a-1'}
+
+
+def test_link_checker_finds_broken_links(tmp_path):
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'b.md').write_text('# Real heading\n')
+    text = ('[ok](b.md#real-heading) [web](https://x.org/y) [self](#top)\n'
+            '# Top\n[gone](missing.md) [bad](b.md#no-such-heading)\n'
+            '```bash\n[in code](nowhere.md)\n```\n')
+    (tmp_path / 'docs' / 'a.md').write_text(text)
+    problems = link_problems(text, 'docs/a.md', str(tmp_path))
+    assert len(problems) == 2
+    assert problems[0].startswith('docs/a.md:3: link missing.md')
+    assert '#no-such-heading in docs/b.md' in problems[1]
+
+
+def test_path_checker_expands_braces_and_skips_placeholders(tmp_path):
+    (tmp_path / 'configs' / 'm').mkdir(parents=True)
+    (tmp_path / 'configs' / 'm' / 'm_x.py').write_text('')
+    text = ('`configs/m/m_{x,y}.py`, data/configs/a.py, work_dirs/m/x.pth\n'
+            'configs/m/m_{name}.py, configs/m/m_<N>.py\n'
+            "open-cd's `configs/mtkd/*ban*` and configs/m/ too.\n"
+            '```text\nerror: configs/m/m_z.py not found\n```\n')
+    assert path_problems(text, 'a.md', str(tmp_path)) == [
+        'a.md:1: configs/m/m_y.py does not exist (from '
+        'configs/m/m_{x,y}.py)']
+
+
+def test_flag_checker_finds_unknown_options(tmp_path):
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'tools' / 'run.py').write_text('')
+    (tmp_path / 'tools' / 'dist_run.sh').write_text(
+        'exec python -m torch.distributed.run --nproc_per_node=2 \\\n'
+        '    tools/run.py "$1" --launcher pytorch "$@"\n')
+    (tmp_path / 'tools' / 'demo.sh').write_text('python tools/run.py a\n')
+    text = ('```bash\n'
+            'OMP_NUM_THREADS=1 python tools/run.py CONFIG --good 1 \\\n'
+            '    --bad x   # --not-a-flag in a comment\n'
+            'python tools/run.py C [--good N] [--also=2]    '
+            'python tools/gone.py\n'
+            'bash tools/dist_run.sh C 4 --wrong && bash tools/demo.sh -x\n'
+            'python -m pytest tests -k x && pip install -e .\n'
+            'python tools/run.py --good $(git -C /x rev-parse HEAD)\n'
+            '```\n'
+            'Prose: `tools/run.py --inline-bad`.\n')
+    commands = list(shell_commands(text)) + list(inline_commands(text))
+    options = {'tools/run.py': ({'--good', '--launcher', '-h'}, {})}.get
+    problems = [p for c in commands
+                for p in flag_problems(c, 'a.md', str(tmp_path), options)]
+    assert problems == [
+        'a.md:2: tools/run.py: option --bad is not accepted by tools/run.py',
+        'a.md:4: tools/run.py: option --also is not accepted by '
+        'tools/run.py',
+        'a.md:4: tools/gone.py does not exist',
+        'a.md:5: tools/dist_run.sh: option --wrong is not accepted by '
+        'tools/run.py',
+        'a.md:5: tools/demo.sh takes no options, got -x',
+        'a.md:9: tools/run.py: option --inline-bad is not accepted by '
+        'tools/run.py',
+    ]
+
+
+def test_parser_introspection_reads_real_tools():
+    train, _ = accepted_options('tools/train.py')
+    assert {'--work-dir', '--resume', '--launcher'} <= train
+    demo_app, _ = accepted_options('-m projects.demo_app.demo_app')
+    assert {'--port', '--trust-checkpoint'} <= demo_app
+    assert forwarded_tool('tools/dist_infer.sh') == 'tools/infer.py'
+    assert forwarded_tool('tools/demo.sh') is None
