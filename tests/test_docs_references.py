@@ -14,8 +14,10 @@ users is real.
 Only parsing and argparse introspection: no model is built.
 """
 import argparse
+import contextlib
 import functools
 import glob
+import io
 import os.path as osp
 import re
 import runpy
@@ -352,8 +354,8 @@ def _capture(parser, *args, **kwargs):
 
 
 @functools.lru_cache(maxsize=None)
-def accepted_options(target: str) -> Tuple[Set[str], Dict[str, Set[str]]]:
-    """Option strings a script's argument parser accepts.
+def tool_parser(target: str) -> argparse.ArgumentParser:
+    """The argument parser of a script of the repository.
 
     The script runs as ``__main__`` with ``ArgumentParser.parse_args``
     replaced by an exception that carries the parser, so nothing after
@@ -364,7 +366,8 @@ def accepted_options(target: str) -> Tuple[Set[str], Dict[str, Set[str]]]:
             ``-m dotted.module``.
 
     Returns:
-        tuple: The main parser's option strings, and each sub-command's.
+        argparse.ArgumentParser: The parser the script parses ``argv``
+        with.
     """
     argv = sys.argv
     try:
@@ -385,6 +388,19 @@ def accepted_options(target: str) -> Tuple[Set[str], Dict[str, Set[str]]]:
                              'argparse')
     finally:
         sys.argv = argv
+    return parser
+
+
+def accepted_options(target: str) -> Tuple[Set[str], Dict[str, Set[str]]]:
+    """Option strings a script's argument parser accepts.
+
+    Args:
+        target (str): As for :func:`tool_parser`.
+
+    Returns:
+        tuple: The main parser's option strings, and each sub-command's.
+    """
+    parser = tool_parser(target)
     subcommands = {
         name: set(sub._option_string_actions)
         for action in parser._actions
@@ -507,6 +523,38 @@ def flag_problems(command: Command, doc: str, root: str = REPO_ROOT,
             for flag in given if flag not in accepted]
 
 
+def argument_problems(command: Command, doc: str,
+                      parser_of=tool_parser) -> List[str]:
+    """Errors of a script's parser on a complete documented command.
+
+    Complete: a python script run with real words, not a usage line
+    (``[--x N]``, ``...``, ``{a,b}`` choices, ``A|B``), so the positional
+    arguments, option values, types and choices are checked too.
+
+    Args:
+        command (Command): A command of a shell code block.
+        doc (str): The doc (for the messages).
+        parser_of (callable): ``target -> ArgumentParser``.
+
+    Returns:
+        list[str]: The parser's error, as ``doc:line: script: error``.
+    """
+    target = command_target(command.words)
+    if target is None or target[0].endswith('.sh') or any(
+            re.search(r'[\[\]|]|\.\.\.|\{[^}]*,', word)
+            for word in target[1]):
+        return []
+    script, arguments = target
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            parser_of(script).parse_args(arguments)
+    except SystemExit:
+        error = stderr.getvalue().strip().splitlines()[-1]
+        return [f'{doc}:{command.number}: {script}: {error}']
+    return []
+
+
 def config_paths(command: Command) -> List[str]:
     """Config files a command passes (its ``configs/`` and
     ``projects/*/configs/`` arguments).
@@ -558,6 +606,15 @@ def test_repository_paths_exist(doc):
 @pytest.mark.parametrize('doc', DOC_FILES)
 def test_command_options_are_accepted(doc):
     problems = [p for c in doc_commands(doc) for p in flag_problems(c, doc)]
+    assert problems == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_commands_parse(doc):
+    """Complete commands of code blocks parse: positionals, values,
+    choices."""
+    problems = [p for c in shell_commands(doc_text(doc))
+                for p in argument_problems(c, doc)]
     assert problems == []
 
 
@@ -648,6 +705,25 @@ def test_flag_checker_finds_unknown_options(tmp_path):
         'a.md:9: tools/run.py: option --inline-bad is not accepted by '
         'tools/run.py',
     ]
+
+
+def test_argument_checker_parses_complete_commands():
+    parser = argparse.ArgumentParser(prog='run.py')
+    parser.add_argument('config')
+    parser.add_argument('--precision', choices=['fp32', 'bf16'])
+    text = ('```bash\n'
+            'python tools/run.py\n'
+            'python tools/run.py C --precision fp16\n'
+            'python tools/run.py C --precision bf16\n'
+            'python tools/run.py [--precision P] ...\n'
+            '```\n')
+    problems = [p for c in shell_commands(text)
+                for p in argument_problems(c, 'a.md', lambda _: parser)]
+    assert len(problems) == 2
+    assert problems[0] == ('a.md:2: tools/run.py: run.py: error: the '
+                           'following arguments are required: config')
+    assert problems[1].startswith('a.md:3: tools/run.py: run.py: error: '
+                                  "argument --precision: invalid choice")
 
 
 def test_parser_introspection_reads_real_tools():
