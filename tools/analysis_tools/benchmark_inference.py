@@ -16,7 +16,10 @@ of real 16-bit multi-band scenes next to the 8-bit RGB figure.
 
 With ``--precision fp32 bf16`` each size runs once per precision
 (``ChangeInferencer(precision=...)``: bf16 autocast; ChangeFine also keeps
-its frozen encoders in bf16).
+its frozen encoders in bf16); each precision writes its own mask
+(``change_<precision>.tif``), and the masks of the later precisions are
+compared pixel by pixel with the first one's (the share of pixels with the
+same class, over the pixels that are valid in both).
 
 Example:
     python tools/analysis_tools/benchmark_inference.py \
@@ -155,11 +158,11 @@ def measure(args: argparse.Namespace, size: int, s2: bool = False,
                              with_label=False)
         print(f'wrote the {size}x{size} pair in {time.time() - start:.0f} s',
               flush=True)
+    mask = osp.join(folder, f'change_{precision}.tif')
     command = [sys.executable, osp.abspath(__file__), args.config,
                '--window', str(args.window), '--overlap', str(args.overlap),
                '--batch-size', str(args.batch_size), '--device', args.device,
-               '--precision', precision,
-               '--child', path_a, path_b, osp.join(folder, 'change.tif')]
+               '--precision', precision, '--child', path_a, path_b, mask]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
     if s2:
@@ -173,11 +176,56 @@ def measure(args: argparse.Namespace, size: int, s2: bool = False,
     record = json.loads(result.stdout.strip().splitlines()[-1])
     area_km2 = size * size * args.gsd**2 / 1e6
     record.update(size=size, area_km2=area_km2, precision=precision,
+                  mask=mask,
                   input='13-band uint16, bands 4 3 2' if s2 else
                   '3-band uint8',
                   windows_per_s=record['windows'] / record['seconds'],
                   km2_per_h=area_km2 / record['seconds'] * 3600)
     return record
+
+
+def mask_agreement(path_a: str, path_b: str, nodata: int = 255) -> float:
+    """Share of pixels with the same class in two mask GeoTIFFs of one
+    grid, over the pixels valid (not ``nodata``) in both; read block by
+    block, so that a big scene costs little memory.
+
+    Args:
+        path_a (str): First mask (uint8).
+        path_b (str): Second mask on the same grid.
+        nodata (int): Value of the pixels left out. Defaults to 255.
+
+    Returns:
+        float: Agreement in [0, 1] (NaN when no pixel is valid in both).
+    """
+    import rasterio
+    same = valid = 0
+    with rasterio.open(path_a) as first, rasterio.open(path_b) as second:
+        if (first.width, first.height) != (second.width, second.height):
+            raise ValueError(f'{path_b}: {second.width}x{second.height} '
+                             f'pixels, {path_a} has {first.width}x'
+                             f'{first.height}')
+        for _, window in first.block_windows(1):
+            a = first.read(1, window=window)
+            b = second.read(1, window=window)
+            both = (a != nodata) & (b != nodata)
+            valid += int(both.sum())
+            same += int((both & (a == b)).sum())
+    return same / valid if valid else float('nan')
+
+
+def add_agreement(records: List[dict]) -> None:
+    """Set ``agreement`` of every record to its mask's agreement with the
+    mask of the first precision run on the same scene (None for that
+    one)."""
+    firsts = {}
+    for record in records:
+        scene = (record['size'], record['input'])
+        if scene not in firsts:
+            firsts[scene] = record
+            record['agreement'] = None
+        else:
+            record['agreement'] = mask_agreement(firsts[scene]['mask'],
+                                                 record['mask'])
 
 
 def table(records: List[dict]) -> str:
@@ -186,17 +234,19 @@ def table(records: List[dict]) -> str:
     lines = [
         '| scene (px) | area (km²) | windows | time (s) | windows/s | '
         'km²/h | RSS after model build (MiB) | peak RSS (MiB) | '
-        'peak RSS vs first | input | precision |',
-        '|---|---|---|---|---|---|---|---|---|---|---|'
+        'peak RSS vs first | input | precision | mask agreement |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     for r in records:
+        agreement = r.get('agreement')
+        agreement = '—' if agreement is None else f'{agreement:.4%}'
         lines.append(
             f'| {r["size"]} x {r["size"]} | {r["area_km2"]:.2f} | '
             f'{r["windows"]} | {r["seconds"]:.0f} | '
             f'{r["windows_per_s"]:.2f} | {r["km2_per_h"]:.2f} | '
             f'{r["rss_model_mib"]:.0f} | {r["peak_rss_mib"]:.0f} | '
             f'{(r["peak_rss_mib"] / first - 1) * 100:+.1f} % | '
-            f'{r["input"]} | {r["precision"]} |')
+            f'{r["input"]} | {r["precision"]} | {agreement} |')
     return '\n'.join(lines)
 
 
@@ -212,6 +262,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             for precision in args.precision:
                 records.append(measure(args, size, s2, precision))
                 print(json.dumps(records[-1]), flush=True)
+    add_agreement(records)
     print(f'\nwindow {args.window}, overlap {args.overlap}, batch '
           f'{args.batch_size}, device {args.device}, '
           f'{os.cpu_count()} CPU(s), gsd {args.gsd} m\n')
