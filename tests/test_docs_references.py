@@ -14,15 +14,18 @@ users is real.
 Only parsing and argparse introspection: no model is built.
 """
 import argparse
+import ast
 import contextlib
 import functools
 import glob
+import importlib
 import io
 import os.path as osp
 import re
 import runpy
 import shlex
 import sys
+import textwrap
 from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
 from unittest import mock
 
@@ -572,6 +575,80 @@ def config_paths(command: Command) -> List[str]:
             if re.match(r'^(configs|projects/\w+/configs)/.*\.py$', word)]
 
 
+def python_blocks(text: str) -> Iterator[Tuple[int, str]]:
+    """The ``python`` code blocks of a doc.
+
+    Args:
+        text (str): Markdown text.
+
+    Yields:
+        tuple[int, str]: Line number of the block's first line and its
+        source (dedented: blocks inside list items are indented).
+    """
+    start, source, previous = 0, [], None
+    for line in read_lines(text) + [Line(-1, '', None)]:
+        inside = line.fence == 'python' and (
+            previous is None or line.number == previous + 1)
+        if not inside and source:
+            yield start, textwrap.dedent('\n'.join(source))
+            source = []
+        if line.fence == 'python':
+            start = line.number if not source else start
+            source.append(line.text)
+            previous = line.number
+        else:
+            previous = None
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def import_problems(text: str, doc: str) -> List[str]:
+    """Imports from this repository (``changefine_mm``, ``projects``) in the
+    python blocks of a doc that fail, and blocks that are not Python.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): The doc (for the messages).
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per problem.
+    """
+    problems = []
+    for start, source in python_blocks(text):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as err:
+            problems.append(f'{doc}:{start + err.lineno - 1}: python block '
+                            f'does not parse: {err.msg}')
+            continue
+        for node in ast.walk(tree):
+            where = f'{doc}:{start + getattr(node, "lineno", 1) - 1}'
+            if isinstance(node, ast.Import):
+                problems += [f'{where}: import {a.name} fails'
+                             for a in node.names if a.name.split('.')[0]
+                             in ('changefine_mm', 'projects')
+                             and not _importable(a.name)]
+            elif (isinstance(node, ast.ImportFrom) and not node.level
+                  and node.module.split('.')[0] in ('changefine_mm',
+                                                    'projects')):
+                if not _importable(node.module):
+                    problems.append(f'{where}: import {node.module} fails')
+                    continue
+                module = importlib.import_module(node.module)
+                problems += [
+                    f'{where}: {node.module} has no {a.name}'
+                    for a in node.names
+                    if not hasattr(module, a.name)
+                    and not _importable(f'{node.module}.{a.name}')]
+    return problems
+
+
 def doc_text(doc: str) -> str:
     with open(osp.join(REPO_ROOT, doc), encoding='utf-8') as f:
         return f.read()
@@ -604,6 +681,11 @@ def test_repository_paths_exist(doc):
 
 
 @pytest.mark.parametrize('doc', DOC_FILES)
+def test_python_examples_import(doc):
+    assert import_problems(doc_text(doc), doc) == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
 def test_command_options_are_accepted(doc):
     problems = [p for c in doc_commands(doc) for p in flag_problems(c, doc)]
     assert problems == []
@@ -626,8 +708,16 @@ def test_wrapper_options_are_accepted():
 
 
 def documented_configs() -> List[str]:
-    return sorted({path for doc in DOC_FILES for c in doc_commands(doc)
-                   for path in config_paths(c)})
+    """Configs of documented commands, and every complete config (not a
+    ``_base_`` part) the docs name."""
+    used = {path for doc in DOC_FILES for c in doc_commands(doc)
+            for path in config_paths(c)}
+    named = {path for doc in DOC_FILES
+             for _, written in mentioned_paths(doc_text(doc))
+             for path in expand_braces(written)
+             if re.match(r'^configs/(?!_base_/).*\.py$', path)
+             and osp.isfile(osp.join(REPO_ROOT, path))}
+    return sorted(used | named)
 
 
 @pytest.mark.parametrize('config', documented_configs())
@@ -724,6 +814,27 @@ def test_argument_checker_parses_complete_commands():
                            'following arguments are required: config')
     assert problems[1].startswith('a.md:3: tools/run.py: run.py: error: '
                                   "argument --precision: invalid choice")
+
+
+def test_import_checker_finds_missing_names():
+    text = ('```python\n'
+            'import os\n'
+            'from changefine_mm.apis import ChangeInferencer, NoSuchName\n'
+            '```\n'
+            '1. A list item:\n'
+            '   ```python\n'
+            '   import changefine_mm.no_such_module\n'
+            '   from changefine_mm import registry\n'
+            '   ```\n'
+            '```python\n'
+            'x = (\n'
+            '```\n')
+    problems = import_problems(text, 'a.md')
+    assert problems[:2] == [
+        'a.md:3: changefine_mm.apis has no NoSuchName',
+        'a.md:7: import changefine_mm.no_such_module fails']
+    assert len(problems) == 3
+    assert problems[2].startswith('a.md:11: python block does not parse')
 
 
 def test_parser_introspection_reads_real_tools():
