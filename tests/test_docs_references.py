@@ -1,5 +1,5 @@
-"""Docs drift: what README.md, docs/*.md and projects/*/README.md show to
-users is real.
+"""Docs drift: what README.md, docs/*.md, projects/*/README.md and the
+READMEs under configs/ show to users is real.
 
 * every relative Markdown link points to a file of the repository, and its
   ``#anchor`` to a heading of that file (GitHub's anchor rule);
@@ -38,7 +38,9 @@ DOC_FILES = sorted(
     ['README.md'] +
     [osp.relpath(p, REPO_ROOT)
      for p in glob.glob(osp.join(REPO_ROOT, 'docs', '*.md')) +
-     glob.glob(osp.join(REPO_ROOT, 'projects', '*', 'README.md'))])
+     glob.glob(osp.join(REPO_ROOT, 'projects', '*', 'README.md')) +
+     glob.glob(osp.join(REPO_ROOT, 'configs', '**', 'README.md'),
+               recursive=True)])
 # Top folders of the repository whose paths the docs name. Other paths
 # (data/, work_dirs/, checkpoints/, path/to/..., /tmp/...) are inputs the
 # user provides or outputs a command writes, never files of the repo.
