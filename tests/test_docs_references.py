@@ -577,6 +577,55 @@ def config_paths(command: Command) -> List[str]:
             if re.match(r'^(configs|projects/\w+/configs)/.*\.py$', word)]
 
 
+@functools.lru_cache(maxsize=None)
+def load_config(path: str) -> Config:
+    """A config of the repository, built once."""
+    return Config.fromfile(osp.join(REPO_ROOT, path))
+
+
+def cfg_option_problems(command: Command, doc: str,
+                        config_of=load_config) -> List[str]:
+    """``--cfg-options`` keys whose parent entry is not in the config.
+
+    mmengine adds an unknown key silently, so a typo in a documented
+    override (``train_dataloder.batch_size=6``) would change nothing. The
+    last part may be new (a module argument the config leaves at its
+    default); every part before it must exist.
+
+    Args:
+        command (Command): A documented command.
+        doc (str): The doc (for the messages).
+        config_of (callable): ``path -> Config``.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per bad key.
+    """
+    target, configs = command_target(command.words), config_paths(command)
+    if target is None or not configs or '--cfg-options' not in target[1]:
+        return []
+    cfg = config_of(configs[0])
+    arguments = target[1]
+    start = arguments.index('--cfg-options') + 1
+    problems = []
+    for word in arguments[start:]:
+        if word.startswith('-'):
+            break
+        key = word.partition('=')[0]
+        node = cfg
+        for part in key.split('.')[:-1]:
+            if isinstance(node, (dict, Config)) and part in node:
+                node = node[part]
+            elif isinstance(node, (list, tuple)) and part.isdigit() \
+                    and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                problems.append(f'{doc}:{command.number}: --cfg-options '
+                                f'{key}: {configs[0]} has no {part!r} '
+                                'there')
+                break
+    return problems
+
+
 def python_blocks(text: str) -> Iterator[Tuple[int, str]]:
     """The ``python`` code blocks of a doc.
 
@@ -724,7 +773,14 @@ def documented_configs() -> List[str]:
 
 @pytest.mark.parametrize('config', documented_configs())
 def test_command_configs_build(config):
-    assert Config.fromfile(osp.join(REPO_ROOT, config)).filename
+    assert load_config(config).filename
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_cfg_options_keys_exist(doc):
+    problems = [p for c in doc_commands(doc)
+                for p in cfg_option_problems(c, doc)]
+    assert problems == []
 
 
 # The checkers on small synthetic docs: each must find what is planted.
@@ -837,6 +893,25 @@ def test_import_checker_finds_missing_names():
         'a.md:7: import changefine_mm.no_such_module fails']
     assert len(problems) == 3
     assert problems[2].startswith('a.md:11: python block does not parse')
+
+
+def test_cfg_option_checker_finds_misspelt_keys():
+    cfg = Config(dict(model=dict(backbone=dict(depth=18)),
+                      train_dataloader=dict(batch_size=8),
+                      custom_hooks=[dict(type='H')]))
+    text = ('```bash\n'
+            'python tools/train.py configs/m.py --cfg-options \\\n'
+            '    model.backbone.depth=50 model.backbone.new_arg=1 \\\n'
+            '    train_dataloder.batch_size=6 custom_hooks.0.x=1 \\\n'
+            '    custom_hooks.1.x=1 load_from=x.pth --amp model.bad.x=1\n'
+            '```\n')
+    problems = [p for c in shell_commands(text)
+                for p in cfg_option_problems(c, 'a.md', lambda _: cfg)]
+    assert problems == [
+        "a.md:2: --cfg-options train_dataloder.batch_size: configs/m.py "
+        "has no 'train_dataloder' there",
+        "a.md:2: --cfg-options custom_hooks.1.x: configs/m.py has no '1' "
+        'there']
 
 
 def test_parser_introspection_reads_real_tools():
