@@ -20,6 +20,7 @@ import functools
 import glob
 import importlib
 import io
+import os
 import os.path as osp
 import re
 import runpy
@@ -700,6 +701,54 @@ def import_problems(text: str, doc: str) -> List[str]:
     return problems
 
 
+DOTTED_RE = re.compile(r'(?<![\w.])((?:changefine_mm|projects\.(?:%s))'
+                       r'(?:\.[A-Za-z_]\w*)*)' % '|'.join(
+                           name for name in os.listdir(
+                               osp.join(REPO_ROOT, 'projects'))
+                           if osp.isdir(osp.join(REPO_ROOT, 'projects', name))
+                           and not name.startswith('_')))
+
+
+def resolves(dotted: str) -> bool:
+    """Whether a dotted Python name of this repository exists.
+
+    Args:
+        dotted (str): e.g. ``changefine_mm.apis.predict_geotiff``.
+
+    Returns:
+        bool: True when its longest importable prefix has the rest as
+        attributes.
+    """
+    parts = dotted.split('.')
+    for cut in range(len(parts), 0, -1):
+        if not _importable('.'.join(parts[:cut])):
+            continue
+        obj = importlib.import_module('.'.join(parts[:cut]))
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def dotted_name_problems(text: str, doc: str) -> List[str]:
+    """Dotted names of this repository's modules, functions and classes
+    (``changefine_mm.apis.predict_geotiff``) that do not exist.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): The doc (for the messages).
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per unknown name.
+    """
+    return [f'{doc}:{line.number}: {name} does not exist'
+            for line in read_lines(text)
+            for name in DOTTED_RE.findall(line.text)
+            if not resolves(name)]
+
+
 def doc_text(doc: str) -> str:
     with open(osp.join(REPO_ROOT, doc), encoding='utf-8') as f:
         return f.read()
@@ -734,6 +783,11 @@ def test_repository_paths_exist(doc):
 @pytest.mark.parametrize('doc', DOC_FILES)
 def test_python_examples_import(doc):
     assert import_problems(doc_text(doc), doc) == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_dotted_names_exist(doc):
+    assert dotted_name_problems(doc_text(doc), doc) == []
 
 
 @pytest.mark.parametrize('doc', DOC_FILES)
@@ -893,6 +947,16 @@ def test_import_checker_finds_missing_names():
         'a.md:7: import changefine_mm.no_such_module fails']
     assert len(problems) == 3
     assert problems[2].startswith('a.md:11: python block does not parse')
+
+
+def test_dotted_name_checker():
+    text = ('`changefine_mm.apis.predict_geotiff(...)` and\n'
+            'changefine_mm.apis.no_such_function, see projects.md and\n'
+            '`python -m projects.demo_app.demo_app`, '
+            'projects.demo_app.demo_app.app.nothing\n')
+    assert dotted_name_problems(text, 'a.md') == [
+        'a.md:2: changefine_mm.apis.no_such_function does not exist',
+        'a.md:3: projects.demo_app.demo_app.app.nothing does not exist']
 
 
 def test_cfg_option_checker_finds_misspelt_keys():
