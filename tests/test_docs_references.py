@@ -749,6 +749,43 @@ def dotted_name_problems(text: str, doc: str) -> List[str]:
             if not resolves(name)]
 
 
+EXTRA_RE = re.compile(r'(?:\.|changefine-mm)\[([\w,-]+)\]')
+
+
+def setup_extras(root: str = REPO_ROOT) -> Set[str]:
+    """The extras of setup.py's ``extras_require=dict(...)``.
+
+    Args:
+        root (str): Repository root.
+
+    Returns:
+        set[str]: Their names.
+    """
+    with open(osp.join(root, 'setup.py'), encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    return {k.arg for node in ast.walk(tree) if isinstance(node, ast.keyword)
+            and node.arg == 'extras_require'
+            for k in node.value.keywords}
+
+
+def extra_problems(text: str, doc: str, extras: Set[str]) -> List[str]:
+    """``pip install -e ".[x]"`` / ``changefine-mm[x]`` extras that setup.py
+    does not define.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): The doc (for the messages).
+        extras (set[str]): setup.py's extras.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per unknown extra.
+    """
+    return [f'{doc}:{line.number}: extra [{name}] is not in setup.py'
+            for line in read_lines(text)
+            for group in EXTRA_RE.findall(line.text)
+            for name in group.split(',') if name not in extras]
+
+
 def doc_text(doc: str) -> str:
     with open(osp.join(REPO_ROOT, doc), encoding='utf-8') as f:
         return f.read()
@@ -788,6 +825,18 @@ def test_python_examples_import(doc):
 @pytest.mark.parametrize('doc', DOC_FILES)
 def test_dotted_names_exist(doc):
     assert dotted_name_problems(doc_text(doc), doc) == []
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_extras_exist(doc):
+    assert extra_problems(doc_text(doc), doc, setup_extras()) == []
+
+
+def test_every_extra_in_install_doc():
+    """docs/install.md's table says what each extra of setup.py is for."""
+    listed = {name for group in EXTRA_RE.findall(doc_text('docs/install.md'))
+              for name in group.split(',')}
+    assert setup_extras() - listed == set()
 
 
 @pytest.mark.parametrize('doc', DOC_FILES)
@@ -957,6 +1006,14 @@ def test_dotted_name_checker():
     assert dotted_name_problems(text, 'a.md') == [
         'a.md:2: changefine_mm.apis.no_such_function does not exist',
         'a.md:3: projects.demo_app.demo_app.app.nothing does not exist']
+
+
+def test_extra_checker():
+    text = 'pip install -e ".[geo,nope]" and "changefine-mm[demo2]"\n'
+    assert extra_problems(text, 'a.md', {'geo', 'demo'}) == [
+        'a.md:1: extra [nope] is not in setup.py',
+        'a.md:1: extra [demo2] is not in setup.py']
+    assert {'tests', 'geo', 'ttp'} <= setup_extras()
 
 
 def test_cfg_option_checker_finds_misspelt_keys():
