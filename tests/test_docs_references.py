@@ -839,6 +839,38 @@ def test_every_extra_in_install_doc():
     assert setup_extras() - listed == set()
 
 
+def undocumented(scripts: List[str], named: Set[str]) -> List[str]:
+    """Scripts no doc names (a project's ``tools/x.py`` may be named from
+    its project folder, as its README does).
+
+    Args:
+        scripts (list[str]): Repository-relative script paths.
+        named (set[str]): Repository paths the docs name.
+
+    Returns:
+        list[str]: The scripts not named.
+    """
+    return [s for s in scripts if s not in named and not (
+        s.startswith('projects/') and s.split('/', 2)[2] in named)]
+
+
+def test_every_tool_documented():
+    """Each script under tools/ and projects/*/tools/ is named in a doc."""
+    named = {path for doc in DOC_FILES
+             for _, written in mentioned_paths(doc_text(doc))
+             for path in expand_braces(written)}
+    scripts = [osp.relpath(p, REPO_ROOT) for pattern in (
+        'tools/*.sh', 'tools/**/*.py', 'projects/*/tools/*.py')
+        for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
+        if not p.endswith('__init__.py')]
+    assert len(scripts) > 20
+    assert undocumented(scripts, named) == []
+    assert undocumented(['tools/x.py', 'projects/p/tools/y.py',
+                         'projects/p/tools/z.py'],
+                        {'tools/y.py'}) == ['tools/x.py',
+                                            'projects/p/tools/z.py']
+
+
 @pytest.mark.parametrize('doc', DOC_FILES)
 def test_command_options_are_accepted(doc):
     problems = [p for c in doc_commands(doc) for p in flag_problems(c, doc)]
