@@ -62,6 +62,8 @@ NOT_OURS = {
     'tools/model_converters/swin2mmseg.py': "mmsegmentation's repository",
     'configs/my_levir.py': 'the config docs/quick_start.md has you write',
 }
+# Options the prose names that belong to other programs.
+OTHER_PROGRAMS_OPTIONS = {'--cpus': "docker run's CPU quota"}
 # Code blocks that show what a program printed (paths may be wrong on
 # purpose, as in an error message).
 OUTPUT_LANGS = ('text', 'console')
@@ -852,6 +854,50 @@ def undocumented(scripts: List[str], named: Set[str]) -> List[str]:
     """
     return [s for s in scripts if s not in named and not (
         s.startswith('projects/') and s.split('/', 2)[2] in named)]
+
+
+def prose_option_problems(text: str, doc: str,
+                          options: Set[str]) -> List[str]:
+    """Options quoted in prose (`` `--flag` ``, outside commands) that no
+    script of the repository accepts.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): The doc (for the messages).
+        options (set[str]): Every option of every script.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per unknown option.
+    """
+    return [f'{doc}:{line.number}: {flag} is an option of no script'
+            for line in read_lines(text) if line.fence is None
+            for span in INLINE_CODE_RE.findall(line.text)
+            for flag in re.findall(r'(?<![\w-])(--[a-z][\w-]*)', span)
+            if flag not in options and flag not in OTHER_PROGRAMS_OPTIONS]
+
+
+def all_scripts() -> List[str]:
+    """Python scripts under tools/ and projects/*/tools/, and the demo
+    app's module."""
+    return sorted(osp.relpath(p, REPO_ROOT) for pattern in (
+        'tools/**/*.py', 'projects/*/tools/*.py')
+        for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
+        if not p.endswith('__init__.py')) + [
+            '-m projects.demo_app.demo_app']
+
+
+@pytest.mark.parametrize('doc', DOC_FILES)
+def test_prose_options_exist(doc):
+    options = {o for script in all_scripts()
+               for o in accepted_options(script)[0]}
+    assert prose_option_problems(doc_text(doc), doc, options) == []
+
+
+def test_prose_option_checker():
+    text = ('`--window 512` and `tools/x.py --gone`, a `--cpus` quota\n'
+            '```bash\npython x.py --not-prose\n```\n')
+    assert prose_option_problems(text, 'a.md', {'--window'}) == [
+        'a.md:1: --gone is an option of no script']
 
 
 def test_every_tool_documented():
