@@ -2,6 +2,7 @@
 from numbers import Number
 from typing import Any, Dict, Optional, Sequence
 
+import torch
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
 from changefine_mm.registry import MODELS
@@ -24,6 +25,13 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
     mmseg's, which also records ``img_shape``, ``pad_shape`` and
     ``padding_size`` in each sample's metainfo.
 
+    ``channels_last=True`` hands the batch to the model in the channels-last
+    memory layout (same values, other strides), which the convolutions
+    then keep. oneDNN's CPU convolutions, transposed ones in particular,
+    are much faster in that layout: FC-Siam-diff's forward runs about 1.5x
+    faster in float32 (docs/baselines.md has the measurements per model).
+    Outputs equal the default layout's up to float rounding.
+
     Args:
         mean (sequence[float], optional): N (one date) or 2N channel
             means.
@@ -40,6 +48,8 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
         stats_bands (sequence[int], optional): File bands (1-based) of the
             input, in input order, to look up in ``stats_file``; defaults
             to every band of the file.
+        channels_last (bool): Give the model channels-last batches.
+            Defaults to False.
     """
 
     def __init__(self,
@@ -54,7 +64,8 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
                  batch_augments: Optional[list] = None,
                  test_cfg: Optional[dict] = None,
                  stats_file: Optional[str] = None,
-                 stats_bands: Optional[Sequence[int]] = None) -> None:
+                 stats_bands: Optional[Sequence[int]] = None,
+                 channels_last: bool = False) -> None:
         if stats_file is not None:
             if mean is not None or std is not None:
                 raise ValueError('give either mean/std or stats_file, not '
@@ -77,6 +88,7 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
             test_cfg=test_cfg)
         self.swap_channel_order = self.channel_conversion
         self.channel_conversion = False
+        self.channels_last = channels_last
 
     def forward(self, data: dict, training: bool = False) -> Dict[str, Any]:
         """Swap channels per date, then normalise and pad as mmseg does.
@@ -87,7 +99,8 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
             training (bool): Training mode (pads labels too).
 
         Returns:
-            dict: ``inputs`` (B, 6, H', W') float tensor and the samples.
+            dict: ``inputs`` (B, 6, H', W') float tensor (channels-last
+            with ``channels_last=True``) and the samples.
         """
         data = self.cast_data(data)
         if self._enable_normalize:
@@ -96,7 +109,11 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
             data['inputs'] = [
                 self._reverse_each_date(x) for x in data['inputs']
             ]
-        return super().forward(data, training)
+        batch = super().forward(data, training)
+        if self.channels_last:
+            batch['inputs'] = batch['inputs'].contiguous(
+                memory_format=torch.channels_last)
+        return batch
 
     def _match_dates(self, channels: int) -> None:
         """Repeat one date's mean/std for date B on the first batch."""

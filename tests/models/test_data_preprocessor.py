@@ -57,3 +57,18 @@ def test_reproduces_open_cd_normalisation():
                    data_samples=[sample((256, 256))]))
     torch.testing.assert_close(out['inputs'], reference['inputs_normalized'],
                                rtol=0, atol=0)
+
+
+def test_channels_last_changes_the_layout_not_the_values():
+    inputs = torch.randint(0, 255, (6, 8, 12), dtype=torch.uint8)
+    batches = [
+        DualInputSegDataPreProcessor(mean=[1, 2, 3], std=[2, 2, 2],
+                                     channels_last=layout)(
+            dict(inputs=[inputs], data_samples=[sample((8, 12))]))
+        for layout in (False, True)
+    ]
+    plain, last = (b['inputs'] for b in batches)
+    assert plain.is_contiguous()
+    assert last.is_contiguous(memory_format=torch.channels_last)
+    assert not last.is_contiguous()
+    assert torch.equal(plain, last)
