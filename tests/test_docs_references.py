@@ -9,9 +9,18 @@ READMEs under configs/ show to users is real.
   ``python -m projects...``, ``bash tools/X.sh``) is accepted by the
   argument parser of the script that receives it, the ``dist_*.sh``
   wrappers' own flags included;
-* every config a documented command uses builds with ``Config.fromfile``.
+* complete commands of code blocks parse (positionals, values, choices),
+  and their ``--cfg-options`` keys lead to entries of the config;
+* every config a documented command uses or the docs name builds with
+  ``Config.fromfile``;
+* python examples import what exists, dotted names
+  (``changefine_mm.apis.predict_geotiff``) resolve, ``--flags`` quoted in
+  prose are options of some script, ``pip install -e ".[x]"`` extras are
+  setup.py's (and docs/install.md lists them all);
+* every script of tools/ and projects/*/tools/ is named in a doc.
 
-Only parsing and argparse introspection: no model is built.
+Only parsing, imports and argparse introspection: no model is built. The
+checkers are tested at the end on small texts with planted mistakes.
 """
 import argparse
 import ast
@@ -358,6 +367,7 @@ class _Captured(Exception):
 
 
 def _capture(parser, *args, **kwargs):
+    """Stands in for ``ArgumentParser.parse_args``: hands the parser over."""
     raise _Captured(parser)
 
 
@@ -655,6 +665,7 @@ def python_blocks(text: str) -> Iterator[Tuple[int, str]]:
 
 
 def _importable(module: str) -> bool:
+    """Whether ``import module`` succeeds."""
     try:
         importlib.import_module(module)
     except ImportError:
@@ -788,12 +799,80 @@ def extra_problems(text: str, doc: str, extras: Set[str]) -> List[str]:
             for name in group.split(',') if name not in extras]
 
 
+def undocumented(scripts: List[str], named: Set[str]) -> List[str]:
+    """Scripts no doc names (a project's ``tools/x.py`` may be named from
+    its project folder, as its README does).
+
+    Args:
+        scripts (list[str]): Repository-relative script paths.
+        named (set[str]): Repository paths the docs name.
+
+    Returns:
+        list[str]: The scripts not named.
+    """
+    return [s for s in scripts if s not in named and not (
+        s.startswith('projects/') and s.split('/', 2)[2] in named)]
+
+
+def prose_option_problems(text: str, doc: str,
+                          options: Set[str]) -> List[str]:
+    """Options quoted in prose (`` `--flag` ``, outside commands) that no
+    script of the repository accepts.
+
+    Args:
+        text (str): The doc's Markdown.
+        doc (str): The doc (for the messages).
+        options (set[str]): Every option of every script.
+
+    Returns:
+        list[str]: One ``doc:line: ...`` message per unknown option.
+    """
+    return [f'{doc}:{line.number}: {flag} is an option of no script'
+            for line in read_lines(text) if line.fence is None
+            for span in INLINE_CODE_RE.findall(line.text)
+            for flag in re.findall(r'(?<![\w-])(--[a-z][\w-]*)', span)
+            if flag not in options and flag not in OTHER_PROGRAMS_OPTIONS]
+
+
+def tool_scripts(patterns: Tuple[str, ...] = (
+        'tools/**/*.py', 'projects/*/tools/*.py')) -> List[str]:
+    """Repository-relative scripts matching ``patterns``.
+
+    Args:
+        patterns (tuple[str]): Globs below the repository root. Defaults
+            to the python tools of tools/ and projects/*/tools/.
+
+    Returns:
+        list[str]: The scripts, sorted (package ``__init__`` files left
+        out).
+    """
+    return sorted(osp.relpath(p, REPO_ROOT) for pattern in patterns
+                  for p in glob.glob(osp.join(REPO_ROOT, pattern),
+                                     recursive=True)
+                  if not p.endswith('__init__.py'))
+
+
+def documented_configs() -> List[str]:
+    """Configs of documented commands, and every complete config (not a
+    ``_base_`` part) the docs name."""
+    used = {path for doc in DOC_FILES for c in doc_commands(doc)
+            for path in config_paths(c)}
+    named = {path for doc in DOC_FILES
+             for _, written in mentioned_paths(doc_text(doc))
+             for path in expand_braces(written)
+             if re.match(r'^configs/(?!_base_/).*\.py$', path)
+             and osp.isfile(osp.join(REPO_ROOT, path))}
+    return sorted(used | named)
+
+
 def doc_text(doc: str) -> str:
+    """The Markdown of a doc (path relative to the repository)."""
     with open(osp.join(REPO_ROOT, doc), encoding='utf-8') as f:
         return f.read()
 
 
 def doc_commands(doc: str) -> List[Command]:
+    """A doc's commands: those of its shell blocks, then inline ones."""
     text = doc_text(doc)
     return list(shell_commands(text)) + list(inline_commands(text))
 
@@ -841,63 +920,11 @@ def test_every_extra_in_install_doc():
     assert setup_extras() - listed == set()
 
 
-def undocumented(scripts: List[str], named: Set[str]) -> List[str]:
-    """Scripts no doc names (a project's ``tools/x.py`` may be named from
-    its project folder, as its README does).
-
-    Args:
-        scripts (list[str]): Repository-relative script paths.
-        named (set[str]): Repository paths the docs name.
-
-    Returns:
-        list[str]: The scripts not named.
-    """
-    return [s for s in scripts if s not in named and not (
-        s.startswith('projects/') and s.split('/', 2)[2] in named)]
-
-
-def prose_option_problems(text: str, doc: str,
-                          options: Set[str]) -> List[str]:
-    """Options quoted in prose (`` `--flag` ``, outside commands) that no
-    script of the repository accepts.
-
-    Args:
-        text (str): The doc's Markdown.
-        doc (str): The doc (for the messages).
-        options (set[str]): Every option of every script.
-
-    Returns:
-        list[str]: One ``doc:line: ...`` message per unknown option.
-    """
-    return [f'{doc}:{line.number}: {flag} is an option of no script'
-            for line in read_lines(text) if line.fence is None
-            for span in INLINE_CODE_RE.findall(line.text)
-            for flag in re.findall(r'(?<![\w-])(--[a-z][\w-]*)', span)
-            if flag not in options and flag not in OTHER_PROGRAMS_OPTIONS]
-
-
-def all_scripts() -> List[str]:
-    """Python scripts under tools/ and projects/*/tools/, and the demo
-    app's module."""
-    return sorted(osp.relpath(p, REPO_ROOT) for pattern in (
-        'tools/**/*.py', 'projects/*/tools/*.py')
-        for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
-        if not p.endswith('__init__.py')) + [
-            '-m projects.demo_app.demo_app']
-
-
 @pytest.mark.parametrize('doc', DOC_FILES)
 def test_prose_options_exist(doc):
-    options = {o for script in all_scripts()
-               for o in accepted_options(script)[0]}
+    options = {o for script in tool_scripts() + [
+        '-m projects.demo_app.demo_app'] for o in accepted_options(script)[0]}
     assert prose_option_problems(doc_text(doc), doc, options) == []
-
-
-def test_prose_option_checker():
-    text = ('`--window 512` and `tools/x.py --gone`, a `--cpus` quota\n'
-            '```bash\npython x.py --not-prose\n```\n')
-    assert prose_option_problems(text, 'a.md', {'--window'}) == [
-        'a.md:1: --gone is an option of no script']
 
 
 def test_every_tool_documented():
@@ -905,16 +932,10 @@ def test_every_tool_documented():
     named = {path for doc in DOC_FILES
              for _, written in mentioned_paths(doc_text(doc))
              for path in expand_braces(written)}
-    scripts = [osp.relpath(p, REPO_ROOT) for pattern in (
-        'tools/*.sh', 'tools/**/*.py', 'projects/*/tools/*.py')
-        for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
-        if not p.endswith('__init__.py')]
+    scripts = tool_scripts(('tools/*.sh', 'tools/**/*.py',
+                            'projects/*/tools/*.py'))
     assert len(scripts) > 20
     assert undocumented(scripts, named) == []
-    assert undocumented(['tools/x.py', 'projects/p/tools/y.py',
-                         'projects/p/tools/z.py'],
-                        {'tools/y.py'}) == ['tools/x.py',
-                                            'projects/p/tools/z.py']
 
 
 @pytest.mark.parametrize('doc', DOC_FILES)
@@ -937,19 +958,6 @@ def test_wrapper_options_are_accepted():
     problems = [p for script, c in wrapper_commands()
                 for p in flag_problems(c, script)]
     assert problems == []
-
-
-def documented_configs() -> List[str]:
-    """Configs of documented commands, and every complete config (not a
-    ``_base_`` part) the docs name."""
-    used = {path for doc in DOC_FILES for c in doc_commands(doc)
-            for path in config_paths(c)}
-    named = {path for doc in DOC_FILES
-             for _, written in mentioned_paths(doc_text(doc))
-             for path in expand_braces(written)
-             if re.match(r'^configs/(?!_base_/).*\.py$', path)
-             and osp.isfile(osp.join(REPO_ROOT, path))}
-    return sorted(used | named)
 
 
 @pytest.mark.parametrize('config', documented_configs())
@@ -1120,3 +1128,17 @@ def test_parser_introspection_reads_real_tools():
     assert {'--port', '--trust-checkpoint'} <= demo_app
     assert forwarded_tool('tools/dist_infer.sh') == 'tools/infer.py'
     assert forwarded_tool('tools/demo.sh') is None
+
+
+def test_undocumented_script_checker():
+    assert undocumented(['tools/x.py', 'projects/p/tools/y.py',
+                         'projects/p/tools/z.py'],
+                        {'tools/y.py'}) == ['tools/x.py',
+                                            'projects/p/tools/z.py']
+
+
+def test_prose_option_checker():
+    text = ('`--window 512` and `tools/x.py --gone`, a `--cpus` quota\n'
+            '```bash\npython x.py --not-prose\n```\n')
+    assert prose_option_problems(text, 'a.md', {'--window'}) == [
+        'a.md:1: --gone is an option of no script']
