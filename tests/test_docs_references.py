@@ -159,6 +159,12 @@ def anchors(text: str) -> Set[str]:
     return found
 
 
+def file_anchors(path: str) -> Set[str]:
+    """The heading anchors of a Markdown file."""
+    with open(path, encoding='utf-8') as f:
+        return anchors(f.read())
+
+
 def link_problems(text: str, doc: str, root: str) -> List[str]:
     """Relative links (and anchors) of a doc that lead nowhere.
 
@@ -185,8 +191,8 @@ def link_problems(text: str, doc: str, root: str) -> List[str]:
             if not osp.exists(file):
                 problems.append(f'{where}: {osp.relpath(file, root)} does '
                                 'not exist')
-            elif anchor and (not file.endswith('.md') or anchor not in
-                             anchors(open(file, encoding='utf-8').read())):
+            elif anchor and (not file.endswith('.md')
+                             or anchor not in file_anchors(file)):
                 problems.append(f'{where}: no heading with anchor '
                                 f'#{anchor} in {osp.relpath(file, root)}')
     return problems
@@ -231,10 +237,9 @@ def mentioned_paths(text: str) -> Iterator[Tuple[int, str]]:
 
 def path_exists(path: str, root: str) -> bool:
     """Whether a documented path (``*``, ``<N>`` and ``{p}`` as wildcards)
-    exists,
-    from the repository root or from a project's folder (the project
-    READMEs and docs/projects*.md name ``tools/...``, ``configs/...`` of
-    the project they describe).
+    exists, from the repository root or from a project's folder (the
+    project READMEs and docs/projects*.md name ``tools/...``,
+    ``configs/...`` of the project they describe).
 
     Args:
         path (str): Repository-relative path, braces expanded.
