@@ -35,7 +35,7 @@ from changefine_mm.apis.scd_files import predict_scd_files
 from changefine_mm.apis.scd_inferencer import SCDInferencer
 from changefine_mm.utils import CheckpointError, preflight
 from changefine_mm.utils.pixel_scaling import scale_from_tokens
-from changefine_mm.utils.runtime import precision_options
+from changefine_mm.utils.runtime import CHANNELS_LAST, precision_options
 from changefine_mm.utils.threads import configure_threads
 
 # Project configs import ``projects.<name>`` (custom_imports); put the
@@ -119,6 +119,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         choices=['fp32', 'bf16'],
                         help='bf16: autocast (and ChangeFine\'s frozen '
                         'encoders stored in bf16)')
+    parser.add_argument(
+        '--channels-last', action='store_true',
+        help='channels-last batches (data_preprocessor.channels_last): '
+        'faster CPU convolutions for FC-EF/FC-Siam-*, SNUNet, BIT, '
+        'ChangerEx (docs/baselines.md)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher for multi-GPU / multi-node runs')
@@ -154,10 +159,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if device is None and args.launcher != 'none' and \
             torch.cuda.is_available():
         device = f'cuda:{torch.cuda.current_device()}'
+    options = precision_options(args.cfg_options, args.precision)
+    if args.channels_last:
+        options[CHANNELS_LAST] = True
     inferencer = ChangeInferencer(
         args.config, args.checkpoint, device=device,
         batch_size=args.batch_size, threshold=args.threshold,
-        cfg_options=precision_options(args.cfg_options, args.precision),
+        cfg_options=options,
         precision=args.precision,
         trust_checkpoint=args.trust_checkpoint or None,
         bands=args.bands, scale=scale_from_tokens(args.scale))

@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 from changefine_mm.utils import preflight, set_checkpoint_trust
 from changefine_mm.utils.runtime import (adapt_to_machine,
+                                         enable_channels_last,
                                          set_test_precision)
 from changefine_mm.utils.threads import configure_threads
 
@@ -57,6 +58,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--precision', choices=['fp32', 'bf16'],
                         help='ChangeFine test_cfg.precision (bf16: frozen '
                         'encoders and the rest under bf16 autocast)')
+    parser.add_argument(
+        '--channels-last', action='store_true',
+        help='channels-last batches (data_preprocessor.channels_last): '
+        'faster CPU convolutions for FC-EF/FC-Siam-*, SNUNet, BIT, '
+        'ChangerEx (docs/baselines.md)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
@@ -127,6 +133,8 @@ def main() -> None:
     configure_threads(cfg)
     if args.precision:
         set_test_precision(cfg, args.precision)
+    if args.channels_last:
+        enable_channels_last(cfg)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

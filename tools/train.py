@@ -25,6 +25,7 @@ from changefine_mm.utils import set_checkpoint_trust
 from changefine_mm.utils.threads import configure_threads
 from changefine_mm.utils import preflight
 from changefine_mm.utils.runtime import (adapt_to_machine, enable_amp,
+                                         enable_channels_last,
                                          ensure_safe_checkpoints)
 
 # Project configs import ``projects.<name>`` (custom_imports); like
@@ -59,6 +60,11 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='allow loading checkpoints that need full unpickling (only '
         'for files you trust: unpickling can run code)')
+    parser.add_argument(
+        '--channels-last', action='store_true',
+        help='channels-last batches (data_preprocessor.channels_last): '
+        'faster CPU convolutions for FC-EF/FC-Siam-*, SNUNet, BIT '
+        '(docs/baselines.md)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value')
     parser.add_argument('--launcher', default='none',
@@ -109,6 +115,8 @@ def main() -> None:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         enable_amp(cfg)
+    if args.channels_last:
+        enable_channels_last(cfg)
     set_checkpoint_trust(args.trust_checkpoint)
     choose_resume(cfg, args.resume, args.force)
     ensure_safe_checkpoints(cfg)

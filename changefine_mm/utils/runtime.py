@@ -123,6 +123,28 @@ def enable_amp(cfg: Config) -> None:
               logger='current', level=logging.INFO)
 
 
+# The config key behind ``--channels-last`` of the train, test and infer
+# tools (see DualInputSegDataPreProcessor).
+CHANNELS_LAST = 'model.data_preprocessor.channels_last'
+
+
+def enable_channels_last(cfg: Config) -> None:
+    """``--channels-last``: the data preprocessor hands the model
+    channels-last batches (faster CPU convolutions for the FC-* family,
+    SNUNet and others, see docs/baselines.md).
+
+    Args:
+        cfg (Config): The config, changed in place.
+
+    Raises:
+        ValueError: When the model has no data preprocessor to set.
+    """
+    if not cfg.model.get('data_preprocessor'):
+        raise ValueError(f'--channels-last: {cfg.filename} has no '
+                         'model.data_preprocessor to give the layout to')
+    cfg.merge_from_dict({CHANNELS_LAST: True})
+
+
 def set_test_precision(cfg: Config, precision: str) -> None:
     """``--precision`` of tools/test.py: ``model.test_cfg.precision`` and
     ``inference_only`` (the model is not trained here).

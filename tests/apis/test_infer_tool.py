@@ -5,6 +5,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+import torch
 from inference_fixtures import (REPO_ROOT, synthetic_rgb_pair,  # noqa: F401
                                 tiny_model_files, write_geotiff)
 
@@ -46,6 +47,38 @@ def test_folders_of_pngs(tiny_model_files, synthetic_cd_root, tmp_path):
                osp.join(test_dir, 'B'), '-o', out)
     _infer(tiny_model_files, osp.join(test_dir, 'A'), osp.join(test_dir, 'B'),
            '-o', out, '--overwrite')
+
+
+def test_channels_last_gives_the_same_masks(tiny_model_files,
+                                            synthetic_cd_root, tmp_path,
+                                            monkeypatch):
+    from changefine_mm.models import DualInputSegDataPreProcessor
+    forward = DualInputSegDataPreProcessor.forward
+    layouts = []
+
+    def recording_forward(self, data, training=False):
+        batch = forward(self, data, training)
+        layouts.append(batch['inputs'].is_contiguous(
+            memory_format=torch.channels_last))
+        return batch
+
+    monkeypatch.setattr(DualInputSegDataPreProcessor, 'forward',
+                        recording_forward)
+    test_dir = osp.join(synthetic_cd_root, 'test')
+    outs = [tmp_path / 'plain', tmp_path / 'last']
+    seen = []
+    for out, layout in zip(outs, ([], ['--channels-last'])):
+        assert _infer(tiny_model_files, osp.join(test_dir, 'A'),
+                      osp.join(test_dir, 'B'), '-o', out, *layout) == 0
+        seen.append(set(layouts))
+        layouts.clear()
+    assert seen == [{False}, {True}]
+    names = sorted(os.listdir(outs[0]))
+    assert names and names == sorted(os.listdir(outs[1]))
+    for name in names:
+        np.testing.assert_array_equal(
+            cv2.imread(str(outs[1] / name), cv2.IMREAD_UNCHANGED),
+            cv2.imread(str(outs[0] / name), cv2.IMREAD_UNCHANGED))
 
 
 def test_unmatched_folder_names_are_listed(tiny_model_files, tmp_path):

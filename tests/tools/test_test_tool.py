@@ -185,3 +185,31 @@ tta_pipeline = [
     np.testing.assert_allclose(prob_plain, probs[0].numpy(), atol=1e-5)
     np.testing.assert_allclose(prob_tta, expected, atol=1e-5)
     assert not np.allclose(prob_tta, prob_plain)
+
+
+def test_channels_last_gives_the_same_masks(tmp_path, monkeypatch,
+                                            synthetic_cd_root):
+    config = tiny_config(tmp_path, synthetic_cd_root)
+    ckpt = write_checkpoint(config, str(tmp_path / 'm.pth'))
+    masks = []
+    for layout in ([], ['--channels-last']):
+        out = tmp_path / f'pred{len(layout)}'
+        run_test_tool(monkeypatch, config, ckpt, '--out', str(out),
+                      '--work-dir', str(tmp_path / f'work{len(layout)}'),
+                      *layout)
+        masks.append({p.name: cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
+                      for p in sorted((out / 'masks').iterdir())})
+    assert masks[0].keys() == masks[1].keys() and len(masks[0]) == 2
+    for name, mask in masks[0].items():
+        np.testing.assert_array_equal(masks[1][name], mask)
+    dumped = Config.fromfile(tmp_path / 'work1' / 'tiny.py')
+    assert dumped.model.data_preprocessor.channels_last is True
+
+
+def test_channels_last_needs_a_data_preprocessor(tmp_path):
+    from changefine_mm.utils.runtime import enable_channels_last
+    path = tmp_path / 'bare.py'
+    path.write_text("model = dict(type='DIEncoderDecoder')\n")
+    with pytest.raises(ValueError, match='bare.py has no '
+                       'model.data_preprocessor'):
+        enable_channels_last(Config.fromfile(path))
