@@ -28,7 +28,7 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
     ``channels_last=True`` hands the batch to the model in the channels-last
     memory layout (same values, other strides), which the convolutions
     then keep. oneDNN's CPU convolutions, transposed ones in particular,
-    are much faster in that layout: FC-Siam-diff's forward runs about 1.5x
+    are much faster in that layout: FC-Siam-diff's forward runs 1.4-1.7x
     faster in float32 (docs/baselines.md has the measurements per model).
     Outputs equal the default layout's up to float rounding.
 
