@@ -33,3 +33,11 @@ def test_paired_best_keeps_the_fastest_round():
     best = bench.paired_best(calls, rounds=2)
     # Warm-ups take 0 and 0.02 s; then a: 0, b: 0 / a: 0.02, b: 0.
     assert best['a'] < 0.01 and best['b'] < 0.01
+
+
+def test_first_tensor_reads_the_outputs_of_every_model_kind():
+    import torch
+    logits = torch.zeros(1, 2, 4, 4)
+    assert bench.first_tensor(logits) is logits
+    assert bench.first_tensor([logits, None]) is logits
+    assert bench.first_tensor(dict(binary=[logits], semantic=None)) is logits

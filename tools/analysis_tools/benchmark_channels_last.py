@@ -58,9 +58,11 @@ def build(config: str) -> torch.nn.Module:
 
 
 def first_tensor(output) -> torch.Tensor:
-    """The logits of a ``mode='tensor'`` output (tensor or sequence)."""
+    """The first logits of a ``mode='tensor'`` output (a tensor, or a
+    sequence or dict of them, as semantic change models return)."""
     while not torch.is_tensor(output):
-        output = output[0]
+        output = next(iter(output.values())) if isinstance(output, dict) \
+            else output[0]
     return output
 
 
