@@ -8,34 +8,11 @@
 #   data/CLCD/{train,val,test}/label/*.png   0 unchanged / 255 changed
 # The labels are read with the strict 0/255 rule (CLCDDataset);
 # `opencd_compat=True` thresholds them at 128 as open-cd does.
+_base_ = ['./tiles_512.py']
 dataset_type = 'CLCDDataset'
 data_root = 'data/CLCD'
-# The project's usual 256x256 training crops; open-cd's own config takes
-# the whole 512x512 tile with crop and flip only.
-crop_size = (256, 256)
-train_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgRandomRotate', prob=0.5, degree=180),
-    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='vertical'),
-    dict(
-        type='MultiImgPhotoMetricDistortion',
-        brightness_delta=10,
-        contrast_range=(0.8, 1.2),
-        saturation_range=(0.8, 1.2),
-        hue_delta=10),
-    dict(type='MultiImgPackSegInputs')
-]
-# As open-cd: images brought to 512x512 (a no-op on CLCD's tiles), the
-# label loaded after the resize so that scores are taken at full size.
-test_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgResize', scale=(512, 512), keep_ratio=True),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgPackSegInputs')
-]
+# The 512x512 tiles' pipelines (tiles_512.py); open-cd's own config takes
+# the whole tile with crop and flip only.
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -48,7 +25,7 @@ train_dataloader = dict(
             img_path_from='train/time1',
             img_path_to='train/time2',
             seg_map_path='train/label'),
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -61,7 +38,7 @@ val_dataloader = dict(
             img_path_from='val/time1',
             img_path_to='val/time2',
             seg_map_path='val/label'),
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 test_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -74,6 +51,6 @@ test_dataloader = dict(
             img_path_from='test/time1',
             img_path_to='test/time2',
             seg_map_path='test/label'),
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 val_evaluator = dict(type='ChangeMetric')
 test_evaluator = val_evaluator

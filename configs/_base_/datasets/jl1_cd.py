@@ -9,34 +9,11 @@
 #   data/JL1-CD/{train,test}/label/*.png   0 unchanged / 255 changed
 # The labels are read with the strict 0/255 rule (JL1CDDataset);
 # `opencd_compat=True` thresholds them at 128 as open-cd does.
+_base_ = ['./tiles_512.py']
 dataset_type = 'JL1CDDataset'
 data_root = 'data/JL1-CD'
-# open-cd's JL1-CD augmentation; its crop takes the whole 512x512 tile,
-# here the project's usual 256x256 crops.
-crop_size = (256, 256)
-train_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgRandomRotate', prob=0.5, degree=180),
-    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='vertical'),
-    dict(
-        type='MultiImgPhotoMetricDistortion',
-        brightness_delta=10,
-        contrast_range=(0.8, 1.2),
-        saturation_range=(0.8, 1.2),
-        hue_delta=10),
-    dict(type='MultiImgPackSegInputs')
-]
-# As open-cd: images brought to 512x512 (a no-op on JL1-CD's tiles), the
-# label loaded after the resize so that scores are taken at full size.
-test_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgResize', scale=(512, 512), keep_ratio=True),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgPackSegInputs')
-]
+# The 512x512 tiles' pipelines (tiles_512.py); open-cd's JL1-CD crop
+# takes the whole tile.
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -49,7 +26,7 @@ train_dataloader = dict(
             img_path_from='train/A',
             img_path_to='train/B',
             seg_map_path='train/label'),
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 # No validation split: validation runs on the test split, as in open-cd
 # and the JL1-CD paper. For model selection on held-out pairs, list some
 # training stems in a file and pass it as `ann_file` (docs/datasets.md).
@@ -65,7 +42,7 @@ test_dataloader = dict(
             img_path_from='test/A',
             img_path_to='test/B',
             seg_map_path='test/label'),
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 val_dataloader = test_dataloader
 val_evaluator = dict(type='ChangeMetric')
 test_evaluator = val_evaluator

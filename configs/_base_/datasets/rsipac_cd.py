@@ -11,34 +11,11 @@
 # open-cd reads the labels as they are (no threshold), which only works
 # for 0/1 files; RSIPACCDDataset accepts 0/1 and 0/255 and refuses any
 # other value.
+_base_ = ['./tiles_512.py']
 dataset_type = 'RSIPACCDDataset'
 data_root = 'data/RSIPAC_CD'
-# The project's usual 256x256 training crops; open-cd's own config takes
+# The 512x512 tiles' pipelines (tiles_512.py); open-cd's own config takes
 # 512x512 crops with flip only.
-crop_size = (256, 256)
-train_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgRandomRotate', prob=0.5, degree=180),
-    dict(type='MultiImgRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='MultiImgRandomFlip', prob=0.5, direction='vertical'),
-    dict(
-        type='MultiImgPhotoMetricDistortion',
-        brightness_delta=10,
-        contrast_range=(0.8, 1.2),
-        saturation_range=(0.8, 1.2),
-        hue_delta=10),
-    dict(type='MultiImgPackSegInputs')
-]
-# As open-cd: images brought to 512x512, the label loaded after the resize
-# so that scores are taken at full size.
-test_pipeline = [
-    dict(type='MultiImgLoadImageFromFile'),
-    dict(type='MultiImgResize', scale=(512, 512), keep_ratio=True),
-    dict(type='MultiImgLoadAnnotations'),
-    dict(type='MultiImgPackSegInputs')
-]
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -51,7 +28,7 @@ train_dataloader = dict(
             img_path_from='train/A',
             img_path_to='train/B',
             seg_map_path='train/label'),
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -64,7 +41,7 @@ val_dataloader = dict(
             img_path_from='val/A',
             img_path_to='val/B',
             seg_map_path='val/label'),
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 # The contest's test_AB has no labels, so tools/test.py scores the val
 # split; predict test_AB with tools/infer.py (docs/datasets.md).
 test_dataloader = val_dataloader
