@@ -17,9 +17,10 @@ import time
 from typing import Callable, Dict, List, Optional
 
 import torch
-from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
+
+from changefine_mm.apis import build_change_model
 
 LAYOUTS = {'NCHW': torch.contiguous_format,
            'channels-last': torch.channels_last}
@@ -41,20 +42,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=3,
                         help='alternating rounds; the best time is kept')
     return parser.parse_args(argv)
-
-
-def build(config: str) -> torch.nn.Module:
-    """The config's model with random weights (no pretrained files)."""
-    from changefine_mm import register_all_modules
-    from changefine_mm.registry import MODELS
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    model = cfg.model
-    model.pop('pretrained', None)
-    if isinstance(model.get('backbone'), dict):
-        model.backbone.pop('init_cfg', None)
-    torch.manual_seed(0)
-    return MODELS.build(model)
 
 
 def first_tensor(output) -> torch.Tensor:
@@ -102,7 +89,8 @@ def label_samples(count: int, size: int) -> List[SegDataSample]:
 
 def measure(config: str, args: argparse.Namespace) -> dict:
     """Times of one model in both layouts (see the module docstring)."""
-    model = build(config).eval()
+    torch.manual_seed(0)  # random weights, the same in every run
+    model = build_change_model(config).eval()
     channels = args.in_channels
     inputs = torch.randn(args.batch, channels, args.size, args.size)
     batches = {name: inputs.contiguous(memory_format=layout)
